@@ -1,0 +1,96 @@
+/** Accounts: the tenant boundary. Created by `roster bootstrap` (and on first start). */
+import type { Deps } from '../deps.js';
+import { newId } from '../db/ids.js';
+import { inTransaction } from '../db/transaction.js';
+import { Conflict, Invalid, NotFound } from '../http/problem.js';
+import { issueKey } from '../api-keys/service.js';
+import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
+import { insertUser } from '../users/store.js';
+
+export interface Bootstrapped {
+  accountId: string;
+  userId: string;
+  apiKey: string;
+}
+
+/** A new account with its first admin (active, developer) and that admin's API key. */
+export async function bootstrapAccount(
+  deps: Deps,
+  input: { accountName: string; email: string; name: string },
+): Promise<Bootstrapped> {
+  const badEmail = emailProblem(input.email);
+  if (badEmail) throw new Invalid(`email ${badEmail}`);
+  const name = normalizeName(input.name);
+  if ('problem' in name) throw new Invalid(`name ${name.problem}`);
+  const accountName = normalizeName(input.accountName);
+  if ('problem' in accountName) throw new Invalid(`account name ${accountName.problem}`);
+  return inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const accountId = newId(now);
+    await trx
+      .insertInto('accounts')
+      .values({ id: accountId, name: accountName.name, created_at: now })
+      .execute();
+    const userId = await insertUser(
+      trx,
+      {
+        accountId,
+        email: input.email,
+        emailNormalized: normalizeEmail(input.email),
+        name: name.name,
+        role: 'admin',
+        isDeveloper: true,
+        state: 'active',
+      },
+      now,
+    );
+    const { secret } = await issueKey(
+      trx,
+      { accountId, userId, createdByUserId: userId, name: 'bootstrap' },
+      now,
+    );
+    return { accountId, userId, apiKey: secret };
+  });
+}
+
+/** Mints a key for an existing active developer, found by email (in one account, or the only one). */
+export async function mintKeyForUser(
+  deps: Deps,
+  input: { email: string; accountId?: string; name?: string },
+): Promise<Bootstrapped> {
+  return inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    let query = trx
+      .selectFrom('users')
+      .select(['id', 'account_id', 'state', 'is_developer'])
+      .where('email_normalized', '=', normalizeEmail(input.email))
+      .where('state', '!=', 'inactive');
+    if (input.accountId) query = query.where('account_id', '=', input.accountId);
+    const users = await query.execute();
+    if (users.length === 0) throw new NotFound(`No user with email ${input.email}`);
+    if (users.length > 1) {
+      throw new Conflict(`${users.length} accounts have a user with this email; pass --account-id`);
+    }
+    const user = users[0]!;
+    if (user.state !== 'active') throw new Conflict('This user has not finished registration');
+    if (user.is_developer !== 1)
+      throw new Conflict('This user is not a developer; API keys would not work');
+    const { secret } = await issueKey(
+      trx,
+      {
+        accountId: user.account_id,
+        userId: user.id,
+        createdByUserId: user.id,
+        name: input.name ?? 'cli',
+      },
+      now,
+    );
+    return { accountId: user.account_id, userId: user.id, apiKey: secret };
+  });
+}
+
+/** Whether any account exists yet (first start creates one). */
+export async function hasAccounts(deps: Deps): Promise<boolean> {
+  const row = await deps.db.kysely.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}

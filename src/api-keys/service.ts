@@ -1,0 +1,182 @@
+/** API key use cases. A key belongs to one user and acts with that user's role. */
+import type { ApiKeysTable } from '../db/tables.js';
+import { newId } from '../db/ids.js';
+import type { Trx } from '../db/transaction.js';
+import { generateApiKey } from '../auth/secrets.js';
+import { insertKey } from './store.js';
+import type { Deps } from '../deps.js';
+import type { Actor } from '../auth/permissions.js';
+import { inTransaction } from '../db/transaction.js';
+import { Forbidden, Invalid, NotFound, Unprocessable } from '../http/problem.js';
+import type { Position } from '../http/cursor.js';
+import * as store from './store.js';
+
+export interface NewKey {
+  accountId: string;
+  userId: string;
+  createdByUserId: string;
+  name: string;
+  description?: string | null;
+  expiresAt?: number | null;
+}
+
+/** Stores a new key (its hash) and returns the row and the secret, which is shown once. */
+export async function issueKey(
+  trx: Trx,
+  key: NewKey,
+  now: number,
+): Promise<{ row: ApiKeysTable; secret: string }> {
+  const secret = generateApiKey();
+  const row: ApiKeysTable = {
+    id: newId(now),
+    account_id: key.accountId,
+    user_id: key.userId,
+    created_by_user_id: key.createdByUserId,
+    name: key.name,
+    description: key.description ?? null,
+    key_type: 'user',
+    key_hash: secret.hash,
+    redacted_key: secret.redacted,
+    created_at: now,
+    expires_at: key.expiresAt ?? null,
+    revoked_at: null,
+    last_used_at: null,
+  };
+  await insertKey(trx, row);
+  return { row, secret: secret.key };
+}
+
+// ---------------------------------------------------------------------------------------
+// Use cases behind /v2/api-keys
+
+export interface CreateKeyInput {
+  keyType: 'user' | 'service';
+  name: string;
+  description?: string;
+  expiresAt?: number;
+}
+
+function checkKeyType(keyType: string): void {
+  if (keyType !== 'user') throw new Invalid('Service keys are not supported; use key_type user');
+}
+
+export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput) {
+  checkKeyType(input.keyType);
+  const now = deps.clock();
+  if (input.expiresAt !== undefined && input.expiresAt <= now) {
+    throw new Invalid('expires_at must be in the future', [
+      { field: 'expires_at', message: 'is in the past' },
+    ]);
+  }
+  return inTransaction(deps.db, (trx) =>
+    issueKey(
+      trx,
+      {
+        accountId: actor.accountId,
+        userId: actor.userId,
+        createdByUserId: actor.userId,
+        name: input.name,
+        description: input.description ?? null,
+        expiresAt: input.expiresAt ?? null,
+      },
+      now,
+    ),
+  );
+}
+
+export interface ListKeysInput {
+  status: 'active' | 'revoked';
+  keyType?: string;
+  userId?: string;
+  limit: number;
+  after?: Position;
+}
+
+export async function listKeys(deps: Deps, actor: Actor, input: ListKeysInput) {
+  if (input.userId !== undefined && actor.role !== 'admin') {
+    throw new Forbidden('Only admins may list the keys of another user');
+  }
+  if (input.keyType !== undefined) checkKeyType(input.keyType);
+  const rows = await store.listKeys(deps.db.kysely, {
+    accountId: actor.accountId,
+    userId: input.userId ?? actor.userId,
+    status: input.status,
+    after: input.after,
+    limit: input.limit,
+    now: deps.clock(),
+  });
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    keys: page,
+    ...(rows.length > input.limit && last
+      ? { next: { createdAt: last.created_at, id: last.id } }
+      : {}),
+  };
+}
+
+function keyNotFound(): NotFound {
+  return new NotFound('No API key with this id that you may manage');
+}
+
+/** A key of the caller's account that the caller created or owns, or that an admin manages. */
+async function findManagedKey(
+  db: Parameters<typeof store.findKey>[0],
+  actor: Actor,
+  keyId: string,
+) {
+  const key = await store.findKey(db, actor.accountId, keyId);
+  if (!key) throw keyNotFound();
+  const mine = key.user_id === actor.userId || key.created_by_user_id === actor.userId;
+  if (!mine && actor.role !== 'admin') throw keyNotFound();
+  return key;
+}
+
+export async function revokeKey(deps: Deps, actor: Actor, keyId: string): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    await findManagedKey(trx, actor, keyId);
+    await store.revokeKey(trx, actor.accountId, keyId, deps.clock());
+  });
+}
+
+export interface RefreshKeyInput {
+  expiresAt?: number;
+  gracePeriodSeconds?: number;
+}
+
+export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input: RefreshKeyInput) {
+  return inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const old = await findManagedKey(trx, actor, keyId);
+    if (old.revoked_at !== null && old.revoked_at <= now)
+      throw new Invalid('This API key is revoked and cannot be refreshed');
+    if (input.expiresAt !== undefined) {
+      if (input.expiresAt <= now) {
+        throw new Invalid('expires_at must be in the future', [
+          { field: 'expires_at', message: 'is in the past' },
+        ]);
+      }
+      if (old.expires_at !== null && input.expiresAt > old.expires_at) {
+        throw new Unprocessable("expires_at may not be later than the old key's expiry");
+      }
+    }
+    await store.revokeKey(
+      trx,
+      actor.accountId,
+      keyId,
+      now + (input.gracePeriodSeconds ?? 0) * 1000,
+    );
+    return issueKey(
+      trx,
+      {
+        accountId: old.account_id,
+        userId: old.user_id,
+        createdByUserId: actor.userId,
+        name: old.name,
+        description: old.description,
+        expiresAt: input.expiresAt ?? old.expires_at,
+      },
+      now,
+    );
+  });
+}

@@ -1,0 +1,127 @@
+/** SQL for API keys. Nothing else. */
+import type { Kysely } from 'kysely';
+import type { Position } from '../http/cursor.js';
+import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
+import type { Trx } from '../db/transaction.js';
+
+type Queryable = Kysely<Tables> | Trx;
+
+export interface KeyOwner {
+  key_id: string;
+  account_id: string;
+  user_id: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  role: RoleName;
+  state: UserState;
+  is_developer: number;
+}
+
+/** The key with this hash and its owner, in one indexed lookup. */
+export function findKeyOwner(db: Queryable, keyHash: string): Promise<KeyOwner | undefined> {
+  return db
+    .selectFrom('api_keys as k')
+    .innerJoin('users as u', 'u.id', 'k.user_id')
+    .select([
+      'k.id as key_id',
+      'k.account_id',
+      'k.user_id',
+      'k.expires_at',
+      'k.revoked_at',
+      'k.last_used_at',
+      'u.role',
+      'u.state',
+      'u.is_developer',
+    ])
+    .where('k.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}
+
+export async function touchKey(db: Queryable, keyId: string, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).execute();
+}
+
+export async function insertKey(db: Queryable, key: ApiKeysTable): Promise<void> {
+  await db.insertInto('api_keys').values(key).execute();
+}
+
+export function findKey(
+  db: Queryable,
+  accountId: string,
+  keyId: string,
+): Promise<ApiKeysTable | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', keyId)
+    .executeTakeFirst();
+}
+
+/** Revokes a key at `at` (now, or later for a grace period) unless it is already revoked sooner. */
+export async function revokeKey(
+  db: Queryable,
+  accountId: string,
+  keyId: string,
+  at: number,
+): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', keyId)
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]))
+    .execute();
+}
+
+/** Every key of a user stops working now (the user was deleted). */
+export async function revokeKeysOfUser(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]))
+    .execute();
+}
+
+export interface KeyListFilter {
+  accountId: string;
+  userId: string;
+  status: 'active' | 'revoked';
+  after?: Position;
+  limit: number;
+  now: number;
+}
+
+export function listKeys(db: Queryable, filter: KeyListFilter): Promise<ApiKeysTable[]> {
+  const { now, after } = filter;
+  let query = db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', filter.accountId)
+    .where('user_id', '=', filter.userId);
+  query =
+    filter.status === 'active'
+      ? query.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]))
+      : query.where('revoked_at', '<=', now);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(filter.limit + 1)
+    .execute();
+}

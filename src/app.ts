@@ -1,0 +1,113 @@
+/** Builds the Fastify app from the feature plugins. main.ts and the tests both use it. */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Deps } from './deps.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { PaginationSchema, ProblemSchema } from './http/schemas.js';
+import { v2Api } from './http/v2.js';
+import {
+  CreateUserResponseSchema,
+  RoleAssignmentSchema,
+  UserRoleSchema,
+  UserSchema,
+} from './users/schemas.js';
+import { ApiKeySchema } from './api-keys/routes.js';
+import { sql } from 'kysely';
+
+/** Query parameters whose values are secrets and must never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|api_key|key)=)[^&]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
+
+export interface AppOptions {
+  deps: Deps;
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  redis?: unknown;
+}
+
+export async function buildApp({ deps, logger, redis }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger && typeof logger === 'object' && 'child' in logger
+      ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
+      : { logger: logger ?? loggerOptions(deps.config.logLevel) }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+
+  for (const schema of [
+    ProblemSchema,
+    PaginationSchema,
+    RoleAssignmentSchema,
+    UserRoleSchema,
+    UserSchema,
+    CreateUserResponseSchema,
+    ApiKeySchema,
+  ]) {
+    app.addSchema(schema);
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Roster v2 Users API',
+        version: '2.0.0',
+        description:
+          'Manage the users of an account. Wire-compatible with the Arize AI v2 Users API. Enum values are ' +
+          'accepted in lower or upper case; responses are lower case, or upper case when the request carries ' +
+          'an sdk-language header (as the official SDKs do). Errors are RFC 9457 problem details.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    await sql`select 1`.execute(deps.db.kysely);
+    return reply.send({ status: 'ok' });
+  });
+
+  await app.register(v2Api, { prefix: '/v2', deps, redis });
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * Bearer API-key authentication. Keys are high-entropy, so SHA-256 is the right hash:
+ * one hash and one indexed lookup per request, no cache to go stale, so revocation,
+ * deletion and `is_developer: false` take effect at once in every process.
+ */
+import type { Deps } from '../deps.js';
+import { findKeyOwner, touchKey } from '../api-keys/store.js';
+import { Forbidden, Unauthorized } from '../http/problem.js';
+import type { Actor } from './permissions.js';
+import { sha256 } from './secrets.js';
+
+export interface KeyActor extends Actor {
+  apiKeyId: string;
+}
+
+/** `last_used_at` is written at most this often per key, so reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function bearerKey(authorization: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9_\-.~+/]{8,200}=*)$/.exec(authorization ?? '');
+  return match?.[1];
+}
+
+export async function authenticate(
+  deps: Deps,
+  authorization: string | undefined,
+): Promise<KeyActor> {
+  if (!authorization) {
+    throw new Unauthorized('Missing Authorization header; send Authorization: Bearer <api key>');
+  }
+  const key = bearerKey(authorization);
+  if (!key) throw new Unauthorized('Malformed Authorization header; expected Bearer <api key>');
+  const owner = await findKeyOwner(deps.db.kysely, sha256(key));
+  const now = deps.clock();
+  if (!owner) throw new Unauthorized('Unknown API key');
+  if (owner.revoked_at !== null && owner.revoked_at <= now)
+    throw new Unauthorized('This API key was revoked');
+  if (owner.expires_at !== null && owner.expires_at <= now)
+    throw new Unauthorized('This API key has expired');
+  if (owner.state !== 'active')
+    throw new Forbidden('The owner of this API key is no longer active');
+  if (owner.is_developer !== 1) {
+    throw new Forbidden('The owner of this API key is not a developer and may not use the API');
+  }
+  if (owner.last_used_at === null || now - owner.last_used_at >= LAST_USED_RESOLUTION_MS) {
+    await touchKey(deps.db.kysely, owner.key_id, now);
+  }
+  return {
+    accountId: owner.account_id,
+    userId: owner.user_id,
+    role: owner.role,
+    apiKeyId: owner.key_id,
+  };
+}

@@ -1,0 +1,91 @@
+/** Row types of every table, as Kysely sees them. Times are UTC epoch milliseconds. */
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export type UserState = 'pending' | 'active' | 'inactive';
+export type RoleName = 'admin' | 'member' | 'annotator';
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  email: string;
+  email_normalized: string;
+  name: string;
+  role: RoleName;
+  is_developer: number;
+  state: UserState;
+  password_hash: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type TokenPurpose = 'invitation' | 'password_reset';
+export type InvitationMode = 'email_link' | 'temporary_password';
+
+export interface UserTokensTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  purpose: TokenPurpose;
+  invite_mode: InvitationMode | null;
+  /** SHA-256 of the link token (email links), null for temporary passwords. */
+  token_hash: string | null;
+  /** argon2id of the temporary password, null for email links. */
+  secret_hash: string | null;
+  expires_at: number;
+  created_at: number;
+  consumed_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  created_by_user_id: string;
+  name: string;
+  description: string | null;
+  key_type: 'user';
+  key_hash: string;
+  redacted_key: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export type OutboxStatus = 'pending' | 'processing' | 'sent' | 'dead';
+
+export interface OutboxTable {
+  id: string;
+  account_id: string;
+  template: string;
+  recipient: string;
+  /** JSON of the template's data; never a secret (links are derived at send time). */
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface Tables {
+  accounts: AccountsTable;
+  settings: SettingsTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  api_keys: ApiKeysTable;
+  outbox: OutboxTable;
+}

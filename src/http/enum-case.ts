@@ -1,0 +1,76 @@
+/**
+ * Enum spelling on the wire, in one place.
+ *
+ * Arize's documentation spells enum values in lower case, its generated SDKs in upper case.
+ * Requests may use either spelling (an all-upper-case value is lowered before validation);
+ * responses are lower case unless the request carries `sdk-language`, which the official
+ * SDKs send on every call: then every enum value in the body is upper case.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Request fields whose values are enums: body keys, nested under `role`, and query keys. */
+const BODY_ENUM_KEYS = ['invite_mode', 'key_type'];
+const ROLE_ENUM_KEYS = ['type', 'name'];
+const QUERY_ENUM_KEYS = ['status', 'key_type'];
+
+/** Response fields whose values are enums. */
+const RESPONSE_ENUM_KEYS = new Set(['status', 'invite_mode', 'key_type']);
+
+function lowerIfUpper(value: unknown): unknown {
+  if (typeof value === 'string' && value === value.toUpperCase()) return value.toLowerCase();
+  if (Array.isArray(value)) return value.map(lowerIfUpper);
+  return value;
+}
+
+function lowerKeys(target: Record<string, unknown>, keys: string[]): void {
+  for (const key of keys) {
+    if (Object.hasOwn(target, key)) target[key] = lowerIfUpper(target[key]);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function lowerRequestEnums(request: FastifyRequest): void {
+  if (isRecord(request.body)) {
+    lowerKeys(request.body, BODY_ENUM_KEYS);
+    if (isRecord(request.body.role)) lowerKeys(request.body.role, ROLE_ENUM_KEYS);
+  }
+  if (isRecord(request.query)) lowerKeys(request.query, QUERY_ENUM_KEYS);
+}
+
+export function upperResponseEnums(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => upperResponseEnums(item));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'role' && isRecord(v)) {
+        out[k] = {
+          ...v,
+          ...(typeof v.type === 'string' ? { type: v.type.toUpperCase() } : {}),
+          ...(typeof v.name === 'string' ? { name: v.name.toUpperCase() } : {}),
+        };
+      } else {
+        out[k] = upperResponseEnums(v, k);
+      }
+    }
+    return out;
+  }
+  if (typeof value === 'string' && key && RESPONSE_ENUM_KEYS.has(key)) return value.toUpperCase();
+  return value;
+}
+
+/** Installs both directions on an encapsulated scope (the /v2 API). */
+export function registerEnumCase(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    lowerRequestEnums(request);
+  });
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if (!request.headers['sdk-language']) return payload;
+    if (reply.getHeader('content-type')?.toString().startsWith('application/problem+json')) {
+      return payload;
+    }
+    return upperResponseEnums(payload);
+  });
+}

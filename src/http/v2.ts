@@ -1,0 +1,54 @@
+/**
+ * The /v2 API scope: JSON only, enum spelling, per-key rate limit, bearer authentication,
+ * then each feature's routes.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Deps } from '../deps.js';
+import { authenticate, bearerKey, type KeyActor } from '../auth/bearer.js';
+import { sha256 } from '../auth/secrets.js';
+import { usersRoutes } from '../users/routes.js';
+import { apiKeysRoutes } from '../api-keys/routes.js';
+import { registerEnumCase } from './enum-case.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: KeyActor;
+  }
+}
+
+export interface V2Options {
+  deps: Deps;
+  /** A Redis client for shared rate limits across processes, when configured. */
+  redis?: unknown;
+}
+
+export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis }) => {
+  // Only JSON bodies here: anything else is a 415.
+  app.removeContentTypeParser(['text/plain']);
+  registerEnumCase(app);
+
+  if (deps.config.apiRateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: deps.config.apiRateLimitPerMinute,
+      timeWindow: 60_000,
+      ...(redis ? { redis: redis as never, nameSpace: 'roster-rl-' } : {}),
+      keyGenerator: (request) => {
+        const key = bearerKey(request.headers.authorization);
+        return key ? `key:${sha256(key)}` : `ip:${request.ip}`;
+      },
+      addHeadersOnExceeding: {
+        'x-ratelimit-limit': true,
+        'x-ratelimit-remaining': true,
+        'x-ratelimit-reset': true,
+      },
+    });
+  }
+
+  app.addHook('onRequest', async (request) => {
+    request.actor = await authenticate(deps, request.headers.authorization);
+  });
+
+  await app.register(usersRoutes, { deps });
+  await app.register(apiKeysRoutes, { deps });
+};

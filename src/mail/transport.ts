@@ -1,0 +1,58 @@
+/**
+ * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise `.eml` files under
+ * <data>/mail (and the link in the log), so a laptop needs no mail server.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+
+export interface OutgoingEmail {
+  id: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Transport {
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+/** A delivery failure the server said is final (5xx): retrying will not help. */
+export function isPermanentFailure(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+export function smtpTransport(url: string): Transport {
+  const transporter = nodemailer.createTransport({
+    url,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  } as never);
+  return {
+    async send(email) {
+      await transporter.sendMail({ ...email, messageId: `<${email.id}@roster>` });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+export function fileTransport(directory: string): Transport {
+  const builder = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
+  return {
+    async send(email) {
+      const info = await builder.sendMail({ ...email, messageId: `<${email.id}@roster>` });
+      await fs.mkdir(directory, { recursive: true });
+      await fs.writeFile(path.join(directory, `${email.id}.eml`), info.message as Buffer);
+    },
+    close: () => builder.close(),
+  };
+}

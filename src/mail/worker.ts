@@ -1,0 +1,185 @@
+/**
+ * The outbox worker: claims due rows with a lease, renders and sends them, and marks each
+ * sent, or pending again with exponential backoff, or dead (a permanent refusal, or too
+ * many attempts). A row whose lease ran out (its process died mid-send) is claimed again,
+ * so a committed email is never lost. Several processes may run workers on PostgreSQL:
+ * claims use FOR UPDATE SKIP LOCKED.
+ */
+import { sql } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Deps } from '../deps.js';
+import type { OutboxTable } from '../db/tables.js';
+import { linkToken } from '../auth/secrets.js';
+import { render, type TemplateData } from './templates.js';
+import { isPermanentFailure, type Transport } from './transport.js';
+
+export interface WorkerOptions {
+  pollMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  batchSize: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  pollMs: 1000,
+  leaseMs: 30_000,
+  maxAttempts: 8,
+  backoffBaseMs: 2000,
+  backoffMaxMs: 3600_000,
+  batchSize: 20,
+};
+
+export interface OutboxWorker {
+  /** Look for due email now (called when a transaction that queued email commits). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function backoffDelay(
+  attempts: number,
+  options: Pick<WorkerOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
+): number {
+  return Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+async function claimDue(deps: Deps, options: WorkerOptions): Promise<OutboxTable[]> {
+  const now = deps.clock();
+  const lock = deps.db.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const result = await sql<OutboxTable>`
+    update outbox
+       set status = 'processing', lease_until = ${now + options.leaseMs}, attempts = attempts + 1
+     where id in (
+       select id from outbox
+        where (status = 'pending' and next_attempt_at <= ${now})
+           or (status = 'processing' and lease_until < ${now})
+        order by next_attempt_at
+        limit ${options.batchSize}
+        ${lock})
+    returning *`.execute(deps.db.kysely);
+  return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+}
+
+async function renderRow(deps: Deps, row: OutboxTable) {
+  const data = JSON.parse(row.payload) as TemplateData;
+  const context = await deps.db.kysely
+    .selectFrom('user_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .innerJoin('accounts as a', 'a.id', 't.account_id')
+    .select(['u.name as userName', 'a.name as accountName', 't.expires_at as expiresAt'])
+    .where('t.id', '=', data.tokenId)
+    .where('t.account_id', '=', row.account_id)
+    .executeTakeFirst();
+  if (!context) return undefined;
+  const path = data.template === 'invitation' ? '/invitations/accept' : '/password/reset';
+  const link = `${deps.config.publicUrl}${path}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
+  return { link, email: render(data, { ...context, link }) };
+}
+
+async function deliver(
+  deps: Deps,
+  transport: Transport,
+  options: WorkerOptions,
+  log: FastifyBaseLogger,
+  row: OutboxTable,
+): Promise<void> {
+  const db = deps.db.kysely;
+  const mark = (values: Partial<Omit<OutboxTable, 'id'>>) =>
+    db
+      .updateTable('outbox')
+      .set(values)
+      .where('id', '=', row.id)
+      .where('status', '=', 'processing')
+      .execute();
+  try {
+    const rendered = await renderRow(deps, row);
+    if (!rendered) {
+      await mark({
+        status: 'dead',
+        lease_until: null,
+        last_error: 'the token or user no longer exists',
+      });
+      return;
+    }
+    await transport.send({
+      id: row.id,
+      from: deps.config.mailFrom,
+      to: row.recipient,
+      ...rendered.email,
+    });
+    await mark({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null });
+    log.info({ outboxId: row.id, template: row.template }, 'email sent');
+    if (!deps.config.smtpUrl) {
+      // Without SMTP the message is a file; the link in the log lets a developer click through.
+      log.info(
+        { outboxId: row.id, link: rendered.link },
+        `${row.template} link for ${row.recipient}`,
+      );
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const dead = isPermanentFailure(error) || row.attempts >= options.maxAttempts;
+    const next = deps.clock() + backoffDelay(row.attempts, options);
+    await mark(
+      dead
+        ? { status: 'dead', lease_until: null, last_error: message }
+        : { status: 'pending', lease_until: null, next_attempt_at: next, last_error: message },
+    ).catch(() => {});
+    log.warn(
+      { outboxId: row.id, attempts: row.attempts, dead, err: message },
+      'email not delivered',
+    );
+  }
+}
+
+export function startOutboxWorker(
+  deps: Deps,
+  transport: Transport,
+  log: FastifyBaseLogger,
+  overrides: Partial<WorkerOptions> = {},
+): OutboxWorker {
+  const options = { ...DEFAULT_WORKER_OPTIONS, ...overrides };
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      for (;;) {
+        const rows = await claimDue(deps, options);
+        if (rows.length === 0) break;
+        await Promise.all(rows.map((row) => deliver(deps, transport, options, log, row)));
+        if (stopped) return;
+      }
+    } while (again && !stopped);
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain()
+      .catch((error: unknown) => log.error({ err: error }, 'outbox worker failed; will retry'))
+      .finally(() => {
+        running = undefined;
+      });
+  }
+
+  const timer = setInterval(wake, options.pollMs);
+  timer.unref();
+  wake();
+
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      transport.close();
+    },
+  };
+}

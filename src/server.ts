@@ -1,0 +1,78 @@
+/**
+ * Start-up, in order: database -> migrations -> server secret -> app -> listen -> outbox worker.
+ * main.ts runs it for the `serve` command; tests run it with their own database and SMTP.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { buildApp } from './app.js';
+import { connect, type Db } from './db/connect.js';
+import { migrate } from './db/migrate.js';
+import type { Deps } from './deps.js';
+import { loadServerSecret } from './auth/server-secret.js';
+import { fileTransport, smtpTransport, type Transport } from './mail/transport.js';
+import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
+
+export interface Server {
+  app: FastifyInstance;
+  deps: Deps;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  clock?: () => number;
+  worker?: Partial<WorkerOptions>;
+  /** Fastify logger options or an instance (tests capture logs). */
+  logger?: Parameters<typeof buildApp>[0]['logger'];
+}
+
+export async function openDatabase(config: Config): Promise<Db> {
+  const db = connect(config.database);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<Server> {
+  const db = await openDatabase(config);
+  const serverSecret = await loadServerSecret(db, config.secret);
+  let worker: OutboxWorker | undefined;
+  const deps: Deps = {
+    db,
+    config,
+    clock: options.clock ?? Date.now,
+    serverSecret,
+    emailQueued: () => worker?.wake(),
+  };
+  const redis = config.redisUrl
+    ? new (await import('ioredis')).Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      })
+    : undefined;
+  const app = await buildApp({ deps, logger: options.logger, redis });
+  await app.listen({ host: config.host, port: config.port });
+  const transport: Transport = config.smtpUrl
+    ? smtpTransport(config.smtpUrl)
+    : fileTransport(path.join(config.dataDir, 'mail'));
+  worker = startOutboxWorker(deps, transport, app.log, options.worker);
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    app,
+    deps,
+    url: `http://${host}:${port}`,
+    async close() {
+      await app.close();
+      await worker?.stop();
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The users feature's decisions, as plain functions of plain data. No I/O here.
+ */
+import type { InvitationMode, RoleName, UserState } from '../db/tables.js';
+
+export type InviteMode = 'none' | InvitationMode;
+export type UserStatus = 'active' | 'invited' | 'expired';
+/** What a stored user is right now: its API status, or inactive (deleted). */
+export type CurrentStatus = UserStatus | 'inactive';
+
+export const ROLES: readonly RoleName[] = ['admin', 'member', 'annotator'];
+export const INVITE_MODES: readonly InviteMode[] = ['none', 'email_link', 'temporary_password'];
+export const USER_STATUSES: readonly UserStatus[] = ['active', 'invited', 'expired'];
+
+export const NAME_MAX = 255;
+export const EMAIL_MAX = 254;
+export const EMAIL_LOCAL_MAX = 64;
+
+/**
+ * A pending user is `invited` while its live invitation has not expired, and `expired`
+ * once it has (or when it has none).
+ */
+export function deriveStatus(
+  state: UserState,
+  invitationExpiresAt: number | null,
+  now: number,
+): CurrentStatus {
+  if (state === 'active') return 'active';
+  if (state === 'inactive') return 'inactive';
+  return invitationExpiresAt !== null && invitationExpiresAt > now ? 'invited' : 'expired';
+}
+
+export type CreateDecision =
+  | { action: 'create' }
+  | { action: 'return-as-is' }
+  | { action: 'activate' }
+  | { action: 'reinvite' }
+  | { action: 'refuse'; reason: string };
+
+/** The email-keyed idempotency table of POST /v2/users, one row per existing status. */
+export function decideCreate(
+  existing: CurrentStatus | undefined,
+  mode: InviteMode,
+): CreateDecision {
+  switch (existing) {
+    case undefined:
+      return { action: 'create' };
+    case 'invited':
+      return mode === 'none' ? { action: 'activate' } : { action: 'return-as-is' };
+    case 'expired':
+      return mode === 'none' ? { action: 'activate' } : { action: 'reinvite' };
+    case 'active':
+      return { action: 'refuse', reason: 'A user with this email already exists and is active' };
+    case 'inactive':
+      return {
+        action: 'refuse',
+        reason: 'A user with this email was deleted and cannot be re-invited',
+      };
+  }
+}
+
+export function defaultIsDeveloper(role: RoleName): boolean {
+  return role !== 'annotator';
+}
+
+export function invitationExpiresAt(now: number, ttlSeconds: number): number {
+  return now + ttlSeconds * 1000;
+}
+
+export const PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
+
+/**
+ * Emails are compared by a normalised key: Unicode NFKC (so compatibility forms such as the
+ * Kelvin sign or full-width letters fold to their plain letters, and NFC/NFD spellings of
+ * one address meet), then lower case. The address itself is kept as given.
+ */
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFKC').toLowerCase().normalize('NFKC');
+}
+
+// Printable, no white space, no control or format characters, no angle brackets or quotes.
+const FORBIDDEN_IN_EMAIL = /[\s\p{Cc}\p{Cf}\p{Co}\p{Cn}<>()[\]\\,;:"]/u;
+
+/** Why an email address is refused, or undefined when it is acceptable. */
+export function emailProblem(email: string): string | undefined {
+  if (!email.isWellFormed()) return 'must be valid Unicode';
+  if (email.length === 0) return 'must not be empty';
+  if (email.length > EMAIL_MAX) return `must be at most ${EMAIL_MAX} characters`;
+  if (FORBIDDEN_IN_EMAIL.test(email))
+    return 'must not contain spaces, control characters or quotes';
+  const at = email.indexOf('@');
+  if (at < 0) return 'must contain @';
+  if (email.indexOf('@', at + 1) >= 0) return 'must contain exactly one @';
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length === 0) return 'must have a local part before @';
+  if (local.length > EMAIL_LOCAL_MAX)
+    return `local part must be at most ${EMAIL_LOCAL_MAX} characters`;
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    return 'local part must not start or end with a dot or contain two dots in a row';
+  }
+  const labels = domain.split('.');
+  if (labels.length < 2 || labels.some((label) => label.length === 0 || label.length > 63)) {
+    return 'must have a domain such as example.com';
+  }
+  if (labels.some((label) => label.startsWith('-') || label.endsWith('-'))) {
+    return 'domain labels must not start or end with a hyphen';
+  }
+  return undefined;
+}
+
+// Bidirectional overrides and isolates can make a name display as something else.
+const FORBIDDEN_IN_NAME = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Trims a display name; returns it, or why it is refused. */
+export function normalizeName(name: string): { name: string } | { problem: string } {
+  if (!name.isWellFormed()) return { problem: 'must be valid Unicode' };
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return { problem: 'must not be empty or only white space' };
+  if ([...trimmed].length > NAME_MAX) return { problem: `must be at most ${NAME_MAX} characters` };
+  if (FORBIDDEN_IN_NAME.test(trimmed)) {
+    return { problem: 'must not contain control or text-direction override characters' };
+  }
+  return { name: trimmed };
+}

@@ -1,0 +1,409 @@
+/**
+ * The users use cases. Each runs in one transaction, asks rules.ts what to do, writes
+ * through store.ts and queues email through the outbox. Nothing here knows about HTTP.
+ */
+import type { Deps } from '../deps.js';
+import { hasPermission, type Actor, type Permission } from '../auth/permissions.js';
+import { generateTemporaryPassword, linkToken, sha256 } from '../auth/secrets.js';
+import { hashPassword } from '../auth/passwords.js';
+import { newId } from '../db/ids.js';
+import type { RoleName } from '../db/tables.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
+import { Forbidden, Invalid, NotFound, Conflict } from '../http/problem.js';
+import type { Position } from '../http/cursor.js';
+import { enqueueEmail } from '../mail/outbox.js';
+import {
+  decideCreate,
+  defaultIsDeveloper,
+  deriveStatus,
+  emailProblem,
+  invitationExpiresAt,
+  normalizeEmail,
+  normalizeName,
+  PASSWORD_RESET_TTL_MS,
+  USER_STATUSES,
+  type InviteMode,
+  type UserStatus,
+} from './rules.js';
+import * as store from './store.js';
+import { revokeKeysOfUser } from '../api-keys/store.js';
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  createdAt: number;
+  status: UserStatus;
+  role: RoleName;
+  isDeveloper: boolean;
+}
+
+function toUser(row: store.UserRow, now: number): User {
+  const status = deriveStatus(row.state, row.invitation_expires_at, now);
+  if (status === 'inactive') throw new Error('an inactive user is never shown');
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    createdAt: row.created_at,
+    status,
+    role: row.role,
+    isDeveloper: row.is_developer === 1,
+  };
+}
+
+function require(actor: Actor, permission: Permission): void {
+  if (!hasPermission(actor.role, permission)) {
+    throw new Forbidden(`Your role (${actor.role}) does not have the ${permission} permission`);
+  }
+}
+
+function userNotFound(): NotFound {
+  return new NotFound('No user with this id in your account');
+}
+
+/** A user of the caller's account that is not deleted, or NotFound. */
+async function findVisibleUser(db: Trx | Deps['db']['kysely'], actor: Actor, userId: string) {
+  const row = await store.findUserById(db, actor.accountId, userId);
+  if (!row || row.state === 'inactive') throw userNotFound();
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------
+// Create
+
+export interface CreateUserInput {
+  name: string;
+  email: string;
+  role: { type: 'predefined'; name: RoleName } | { type: 'custom'; id: string };
+  inviteMode: InviteMode;
+  isDeveloper?: boolean;
+}
+
+export type CreateUserResult =
+  | { created: true; user: User; inviteMode: InviteMode; temporaryPassword?: string }
+  | { created: false; user: User };
+
+interface PreparedPassword {
+  password: string;
+  hash: string;
+}
+
+class NeedsTemporaryPassword extends Error {}
+
+export async function createUser(
+  deps: Deps,
+  actor: Actor,
+  input: CreateUserInput,
+): Promise<CreateUserResult> {
+  require(actor, 'USER_CREATE');
+  if (input.role.type !== 'predefined') {
+    throw new Invalid('Custom roles are not supported yet; use a predefined role', [
+      { field: 'role.type', message: 'custom roles are not supported yet' },
+    ]);
+  }
+  const role = input.role.name;
+  const name = normalizeName(input.name);
+  if ('problem' in name)
+    throw new Invalid(`name ${name.problem}`, [{ field: 'name', message: name.problem }]);
+  const badEmail = emailProblem(input.email);
+  if (badEmail) throw new Invalid(`email ${badEmail}`, [{ field: 'email', message: badEmail }]);
+
+  const request = {
+    email: input.email,
+    emailNormalized: normalizeEmail(input.email),
+    name: name.name,
+    role,
+    isDeveloper: input.isDeveloper ?? defaultIsDeveloper(role),
+    inviteMode: input.inviteMode,
+  };
+
+  // argon2 is slow: hash outside the transaction, and only when an invitation will be made.
+  let password: PreparedPassword | undefined;
+  for (;;) {
+    try {
+      const result = await inTransaction(deps.db, (trx) =>
+        createInTransaction(deps, trx, actor, request, password),
+      );
+      if (result.created && input.inviteMode === 'email_link') deps.emailQueued();
+      return result;
+    } catch (error) {
+      if (!(error instanceof NeedsTemporaryPassword)) throw error;
+      const plain = generateTemporaryPassword();
+      password = { password: plain, hash: await hashPassword(plain) };
+    }
+  }
+}
+
+type CreateRequest = {
+  email: string;
+  emailNormalized: string;
+  name: string;
+  role: RoleName;
+  isDeveloper: boolean;
+  inviteMode: InviteMode;
+};
+
+async function createInTransaction(
+  deps: Deps,
+  trx: Trx,
+  actor: Actor,
+  request: CreateRequest,
+  password: PreparedPassword | undefined,
+): Promise<CreateUserResult> {
+  const now = deps.clock();
+  const existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+  const existingStatus = existing
+    ? deriveStatus(existing.state, existing.invitation_expires_at, now)
+    : undefined;
+  const decision = decideCreate(existingStatus, request.inviteMode);
+  if (decision.action === 'refuse') throw new Conflict(decision.reason);
+  if (decision.action === 'return-as-is') return { created: false, user: toUser(existing!, now) };
+  if (decision.action === 'activate') {
+    await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
+    await store.updateUser(trx, actor.accountId, existing!.id, { state: 'active' }, now);
+    const row = await store.findUserById(trx, actor.accountId, existing!.id);
+    return { created: false, user: toUser(row!, now) };
+  }
+
+  if (request.inviteMode === 'temporary_password' && !password) throw new NeedsTemporaryPassword();
+  let userId: string;
+  if (decision.action === 'reinvite') {
+    userId = existing!.id;
+    await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
+    await store.updateUser(
+      trx,
+      actor.accountId,
+      userId,
+      { name: request.name, role: request.role, isDeveloper: request.isDeveloper },
+      now,
+    );
+  } else {
+    userId = await store.insertUser(
+      trx,
+      {
+        accountId: actor.accountId,
+        email: request.email,
+        emailNormalized: request.emailNormalized,
+        name: request.name,
+        role: request.role,
+        isDeveloper: request.isDeveloper,
+        state: request.inviteMode === 'none' ? 'active' : 'pending',
+      },
+      now,
+    );
+  }
+  if (request.inviteMode === 'email_link') {
+    await inviteByEmail(deps, trx, actor.accountId, userId, now);
+  } else if (request.inviteMode === 'temporary_password') {
+    await store.insertToken(
+      trx,
+      {
+        accountId: actor.accountId,
+        userId,
+        purpose: 'invitation',
+        inviteMode: 'temporary_password',
+        secretHash: password!.hash,
+        expiresAt: invitationExpiresAt(now, deps.config.invitationTtlSeconds),
+      },
+      now,
+    );
+  }
+  const row = await store.findUserById(trx, actor.accountId, userId);
+  return {
+    created: true,
+    user: toUser(row!, now),
+    inviteMode: request.inviteMode,
+    ...(request.inviteMode === 'temporary_password'
+      ? { temporaryPassword: password!.password }
+      : {}),
+  };
+}
+
+/** A new email-link invitation for the user, and its email in the outbox. */
+async function inviteByEmail(deps: Deps, trx: Trx, accountId: string, userId: string, now: number) {
+  const tokenId = newId(now);
+  const expiresAt = invitationExpiresAt(now, deps.config.invitationTtlSeconds);
+  await store.insertToken(
+    trx,
+    {
+      accountId,
+      userId,
+      purpose: 'invitation',
+      inviteMode: 'email_link',
+      tokenHash: sha256(linkToken(deps.serverSecret, tokenId)),
+      expiresAt,
+    },
+    now,
+    tokenId,
+  );
+  const user = await store.findUserById(trx, accountId, userId);
+  await enqueueEmail(trx, accountId, user!.email, { template: 'invitation', tokenId, userId }, now);
+}
+
+// ---------------------------------------------------------------------------------------
+// Read
+
+export async function getUser(deps: Deps, actor: Actor, userId: string): Promise<User> {
+  // A caller without read access cannot tell whether the id exists.
+  if (!hasPermission(actor.role, 'USER_READ')) throw userNotFound();
+  const row = await findVisibleUser(deps.db.kysely, actor, userId);
+  return toUser(row, deps.clock());
+}
+
+export interface ListUsersInput {
+  limit: number;
+  after?: Position;
+  emailContains?: string;
+  statuses?: UserStatus[];
+}
+
+export async function listUsers(
+  deps: Deps,
+  actor: Actor,
+  input: ListUsersInput,
+): Promise<{ users: User[]; next?: Position }> {
+  require(actor, 'USER_READ');
+  const now = deps.clock();
+  const statuses =
+    input.statuses && input.statuses.length > 0 ? [...new Set(input.statuses)] : USER_STATUSES;
+  const rows = await store.listUsers(deps.db.kysely, {
+    accountId: actor.accountId,
+    emailContains: input.emailContains ? normalizeEmail(input.emailContains) : undefined,
+    statuses,
+    after: input.after,
+    limit: input.limit,
+    now,
+  });
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    users: page.map((row) => toUser(row, now)),
+    ...(rows.length > input.limit && last
+      ? { next: { createdAt: last.created_at, id: last.id } }
+      : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Update and delete
+
+export interface UpdateUserInput {
+  name?: string;
+  isDeveloper?: boolean;
+}
+
+export async function updateUser(
+  deps: Deps,
+  actor: Actor,
+  userId: string,
+  input: UpdateUserInput,
+): Promise<User> {
+  if (input.name === undefined && input.isDeveloper === undefined) {
+    throw new Invalid('Give at least one of name, is_developer');
+  }
+  if (input.name !== undefined) require(actor, 'USER_UPDATE');
+  if (input.isDeveloper !== undefined && actor.role !== 'admin') {
+    throw new Forbidden('Only admins may change is_developer');
+  }
+  let name: string | undefined;
+  if (input.name !== undefined) {
+    const normalized = normalizeName(input.name);
+    if ('problem' in normalized) {
+      throw new Invalid(`name ${normalized.problem}`, [
+        { field: 'name', message: normalized.problem },
+      ]);
+    }
+    name = normalized.name;
+  }
+  return inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const row = await findVisibleUser(trx, actor, userId);
+    const changes: store.UserChanges = {};
+    if (name !== undefined && name !== row.name) changes.name = name;
+    if (input.isDeveloper !== undefined && input.isDeveloper !== (row.is_developer === 1)) {
+      changes.isDeveloper = input.isDeveloper;
+    }
+    if (Object.keys(changes).length === 0) return toUser(row, now);
+    await store.updateUser(trx, actor.accountId, userId, changes, now);
+    return toUser((await store.findUserById(trx, actor.accountId, userId))!, now);
+  });
+}
+
+export async function deleteUser(deps: Deps, actor: Actor, userId: string): Promise<void> {
+  require(actor, 'USER_DELETE');
+  if (userId === actor.userId) throw new Invalid('You cannot delete yourself');
+  await inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const row = await store.findUserById(trx, actor.accountId, userId);
+    if (!row) throw userNotFound();
+    if (row.state === 'inactive') return;
+    await store.updateUser(trx, actor.accountId, userId, { state: 'inactive' }, now);
+    await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
+    await revokeKeysOfUser(trx, actor.accountId, userId, now);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Invitations and password resets
+
+export async function resendInvitation(deps: Deps, actor: Actor, userId: string): Promise<void> {
+  require(actor, 'USER_CREATE');
+  await inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const row = await findVisibleUser(trx, actor, userId);
+    const status = deriveStatus(row.state, row.invitation_expires_at, now);
+    if (status !== 'invited') {
+      throw new Invalid(`Only invited users can be sent a new invitation; this user is ${status}`);
+    }
+    await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
+    await inviteByEmail(deps, trx, actor.accountId, userId, now);
+  });
+  deps.emailQueued();
+}
+
+export async function resetPassword(deps: Deps, actor: Actor, userId: string): Promise<void> {
+  require(actor, 'USER_UPDATE');
+  await inTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const row = await findVisibleUser(trx, actor, userId);
+    if (row.state !== 'active') {
+      throw new Invalid('This user has not finished registration; resend the invitation instead');
+    }
+    if (!row.password_hash) {
+      throw new Invalid('This user signs in through the identity provider and has no password');
+    }
+    await queuePasswordReset(deps, trx, row, now);
+  });
+  deps.emailQueued();
+}
+
+/** A new 30-minute reset link for an active user with a password, and its email. */
+export async function queuePasswordReset(
+  deps: Deps,
+  trx: Trx,
+  user: { id: string; account_id: string; email: string },
+  now: number,
+): Promise<void> {
+  await store.revokeLiveTokens(trx, user.account_id, user.id, 'password_reset', now);
+  const tokenId = newId(now);
+  await store.insertToken(
+    trx,
+    {
+      accountId: user.account_id,
+      userId: user.id,
+      purpose: 'password_reset',
+      tokenHash: sha256(linkToken(deps.serverSecret, tokenId)),
+      expiresAt: now + PASSWORD_RESET_TTL_MS,
+    },
+    now,
+    tokenId,
+  );
+  await enqueueEmail(
+    trx,
+    user.account_id,
+    user.email,
+    { template: 'password_reset', tokenId, userId: user.id },
+    now,
+  );
+}

@@ -1,0 +1,225 @@
+/** SQL for users and their tokens (invitations, password resets). Nothing else. */
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Position } from '../http/cursor.js';
+import { newId } from '../db/ids.js';
+import type { Trx } from '../db/transaction.js';
+import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
+import type { UserStatus } from './rules.js';
+
+export interface UserRow extends UsersTable {
+  /** Expiry of the user's live invitation, if it has one. */
+  invitation_expires_at: number | null;
+}
+
+type Queryable = Kysely<Tables> | Trx;
+
+function withInvitation(db: Queryable) {
+  return db
+    .selectFrom('users as u')
+    .leftJoin('user_tokens as t', (join) =>
+      join
+        .onRef('t.user_id', '=', 'u.id')
+        .on('t.purpose', '=', 'invitation')
+        .on('t.consumed_at', 'is', null)
+        .on('t.revoked_at', 'is', null),
+    )
+    .selectAll('u')
+    .select('t.expires_at as invitation_expires_at');
+}
+
+export function findUserByEmail(
+  db: Queryable,
+  accountId: string,
+  emailNormalized: string,
+): Promise<UserRow | undefined> {
+  return withInvitation(db)
+    .where('u.account_id', '=', accountId)
+    .where('u.email_normalized', '=', emailNormalized)
+    .executeTakeFirst();
+}
+
+export function findUserById(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+): Promise<UserRow | undefined> {
+  return withInvitation(db)
+    .where('u.account_id', '=', accountId)
+    .where('u.id', '=', userId)
+    .executeTakeFirst();
+}
+
+export interface NewUser {
+  accountId: string;
+  email: string;
+  emailNormalized: string;
+  name: string;
+  role: RoleName;
+  isDeveloper: boolean;
+  state: 'pending' | 'active';
+  passwordHash?: string | null;
+}
+
+export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<string> {
+  const id = newId(now);
+  await trx
+    .insertInto('users')
+    .values({
+      id,
+      account_id: user.accountId,
+      email: user.email,
+      email_normalized: user.emailNormalized,
+      name: user.name,
+      role: user.role,
+      is_developer: user.isDeveloper ? 1 : 0,
+      state: user.state,
+      password_hash: user.passwordHash ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export interface UserChanges {
+  name?: string;
+  role?: RoleName;
+  isDeveloper?: boolean;
+  state?: 'active' | 'inactive';
+  passwordHash?: string;
+}
+
+/** Applies changes to a user that is not inactive; returns whether a row was changed. */
+export async function updateUser(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+  changes: UserChanges,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.isDeveloper !== undefined ? { is_developer: changes.isDeveloper ? 1 : 0 } : {}),
+      ...(changes.state !== undefined ? { state: changes.state } : {}),
+      ...(changes.passwordHash !== undefined ? { password_hash: changes.passwordHash } : {}),
+      updated_at: now,
+    })
+    .where('account_id', '=', accountId)
+    .where('id', '=', userId)
+    .where('state', '!=', 'inactive')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface NewToken {
+  accountId: string;
+  userId: string;
+  purpose: TokenPurpose;
+  inviteMode?: InvitationMode;
+  /** SHA-256 of the link token, for link tokens. */
+  tokenHash?: string;
+  /** argon2id of a temporary password, for temporary-password invitations. */
+  secretHash?: string;
+  expiresAt: number;
+}
+
+export async function insertToken(
+  trx: Trx,
+  token: NewToken,
+  now: number,
+  id: string = newId(now),
+): Promise<string> {
+  await trx
+    .insertInto('user_tokens')
+    .values({
+      id,
+      account_id: token.accountId,
+      user_id: token.userId,
+      purpose: token.purpose,
+      invite_mode: token.inviteMode ?? null,
+      token_hash: token.tokenHash ?? null,
+      secret_hash: token.secretHash ?? null,
+      expires_at: token.expiresAt,
+      created_at: now,
+      consumed_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  return id;
+}
+
+/** Ends the user's live tokens (of one purpose, or all): a newer one or a deletion replaces them. */
+export async function revokeLiveTokens(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+  purpose: TokenPurpose | undefined,
+  now: number,
+): Promise<void> {
+  let query = db
+    .updateTable('user_tokens')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null);
+  if (purpose) query = query.where('purpose', '=', purpose);
+  await query.execute();
+}
+
+export interface ListFilter {
+  accountId: string;
+  emailContains?: string;
+  statuses: readonly UserStatus[];
+  after?: Position;
+  limit: number;
+  now: number;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** One page of users, in (created_at, id) order, starting after a keyset position. */
+export function listUsers(db: Queryable, filter: ListFilter): Promise<UserRow[]> {
+  let query: SelectQueryBuilder<
+    Tables & { u: UsersTable; t: Tables['user_tokens'] },
+    'u' | 't',
+    UserRow
+  > = withInvitation(db).where('u.account_id', '=', filter.accountId) as never;
+  const { now, after, statuses } = filter;
+  query = query.where((eb) =>
+    eb.or(
+      statuses.map((status) => {
+        if (status === 'active') return eb('u.state', '=', 'active');
+        if (status === 'invited') {
+          return eb.and([eb('u.state', '=', 'pending'), eb('t.expires_at', '>', now)]);
+        }
+        return eb.and([
+          eb('u.state', '=', 'pending'),
+          eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '<=', now)]),
+        ]);
+      }),
+    ),
+  );
+  if (filter.emailContains) {
+    const pattern = `%${escapeLike(filter.emailContains)}%`;
+    query = query.where(sql<boolean>`u.email_normalized like ${pattern} escape '\\'`);
+  }
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('u.created_at', '>', after.createdAt),
+        eb.and([eb('u.created_at', '=', after.createdAt), eb('u.id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy('u.created_at')
+    .orderBy('u.id')
+    .limit(filter.limit + 1)
+    .execute();
+}
