@@ -1,0 +1,158 @@
+/**
+ * A real Roster on loopback, on a real database (SQLite file or PostgreSQL), sending mail
+ * to a real in-process SMTP server, with a clock the test can move forward.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { describe, inject } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type Server } from '../../src/server.js';
+import { bootstrapAccount, mintKeyForUser } from '../../src/accounts/service.js';
+import type { WorkerOptions } from '../../src/mail/worker.js';
+import { encodeId } from '../../src/http/global-id.js';
+import { startSmtp, type TestSmtp } from './smtp.js';
+
+export type DatabaseName = 'sqlite' | 'postgres';
+
+export function tempDir(prefix = 'roster-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The database URL for a fresh test server on `database`. */
+export function databaseUrl(database: DatabaseName, dataDir: string): string {
+  if (database === 'sqlite') return `sqlite:${path.join(dataDir, 'roster.db')}`;
+  const url = inject('postgresUrl');
+  if (!url) throw new Error('PostgreSQL is not available');
+  return url;
+}
+
+/** Runs the suite once per database; PostgreSQL is skipped only off CI when it is unreachable. */
+export function describeEachDatabase(name: string, suite: (database: DatabaseName) => void): void {
+  for (const database of ['sqlite', 'postgres'] as const) {
+    const skip = database === 'postgres' && !inject('postgresUrl');
+    describe.skipIf(skip)(`${name} [${database}]`, () => suite(database));
+  }
+}
+
+export interface TestClock {
+  now: () => number;
+  advance(ms: number): void;
+}
+
+export function testClock(): TestClock {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) };
+}
+
+export interface Caller {
+  key: string;
+  userId: string;
+  accountId: string;
+  email: string;
+}
+
+export interface TestRoster {
+  server: Server;
+  url: string;
+  smtp: TestSmtp;
+  clock: TestClock;
+  dataDir: string;
+  /** A fresh account with its admin. */
+  newAccount(): Promise<Caller>;
+  /** A new active user of the admin's account with the given role, and an API key for it. */
+  newCaller(admin: Caller, role: 'admin' | 'member' | 'annotator', isDeveloper?: boolean): Promise<Caller>;
+  /** JSON over HTTP with an API key. */
+  api(key: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+export async function startRoster(
+  database: DatabaseName,
+  options: { env?: Record<string, string>; worker?: Partial<WorkerOptions>; smtp?: TestSmtp } = {},
+): Promise<TestRoster> {
+  const dataDir = tempDir();
+  const smtp = options.smtp ?? (await startSmtp());
+  const clock = testClock();
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ROSTER_DATA_DIR: dataDir,
+    ROSTER_DATABASE_URL: databaseUrl(database, dataDir),
+    ROSTER_SMTP_URL: smtp.url,
+    ROSTER_PUBLIC_URL: 'http://roster.test',
+    ROSTER_API_RATE_LIMIT: '0',
+    ROSTER_LOG_LEVEL: process.env.ROSTER_TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const server = await startServer(config, {
+    clock: clock.now,
+    worker: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...options.worker },
+  });
+
+  async function api(key: string | undefined, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(server.url + urlPath, {
+      method,
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  return {
+    server,
+    url: server.url,
+    smtp,
+    clock,
+    dataDir,
+    api,
+    async newAccount() {
+      const email = uniqueEmail('admin');
+      const made = await bootstrapAccount(server.deps, { accountName: `Account ${email}`, email, name: 'Ada Admin' });
+      return { key: made.apiKey, userId: encodeId('User', made.userId), accountId: made.accountId, email };
+    },
+    async newCaller(admin, role, isDeveloper = true) {
+      const email = uniqueEmail(role);
+      const created = await api(admin.key, 'POST', '/v2/users', {
+        name: `A ${role}`,
+        email,
+        role: { type: 'predefined', name: role },
+        invite_mode: 'none',
+        is_developer: true,
+      });
+      if (created.status !== 201) throw new Error(`could not create ${role}: ${JSON.stringify(created.body)}`);
+      const made = await mintKeyForUser(server.deps, { email, accountId: admin.accountId });
+      if (!isDeveloper) {
+        await api(admin.key, 'PATCH', `/v2/users/${created.body.id}`, { is_developer: false });
+      }
+      return { key: made.apiKey, userId: created.body.id, accountId: admin.accountId, email };
+    },
+    async close() {
+      await server.close();
+      if (!options.smtp) await smtp.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
