@@ -8,6 +8,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
 );

@@ -12,7 +12,8 @@ declare module 'vitest' {
   }
 }
 
-const ADMIN_URL = process.env.ROSTER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  process.env.ROSTER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject) {
   const name = `roster_test_${randomBytes(4).toString('hex')}`;
@@ -23,7 +24,10 @@ export default async function setup(project: TestProject) {
   } catch (error) {
     await admin.end().catch(() => {});
     if (process.env.CI === 'true') {
-      throw new Error(`PostgreSQL is required on CI but unreachable at ${ADMIN_URL}: ${String(error)}`);
+      throw new Error(
+        `PostgreSQL is required on CI but unreachable at ${ADMIN_URL}: ${String(error)}`,
+        { cause: error },
+      );
     }
     console.warn(`PostgreSQL unreachable at ${ADMIN_URL}; PostgreSQL tests are skipped`);
     project.provide('postgresUrl', undefined);

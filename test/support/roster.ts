@@ -62,9 +62,19 @@ export interface TestRoster {
   /** A fresh account with its admin. */
   newAccount(): Promise<Caller>;
   /** A new active user of the admin's account with the given role, and an API key for it. */
-  newCaller(admin: Caller, role: 'admin' | 'member' | 'annotator', isDeveloper?: boolean): Promise<Caller>;
+  newCaller(
+    admin: Caller,
+    role: 'admin' | 'member' | 'annotator',
+    isDeveloper?: boolean,
+  ): Promise<Caller>;
   /** JSON over HTTP with an API key. */
-  api(key: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  api(
+    key: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -101,7 +111,13 @@ export async function startRoster(
     worker: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...options.worker },
   });
 
-  async function api(key: string | undefined, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function api(
+    key: string | undefined,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const response = await fetch(server.url + urlPath, {
       method,
       headers: {
@@ -130,8 +146,17 @@ export async function startRoster(
     api,
     async newAccount() {
       const email = uniqueEmail('admin');
-      const made = await bootstrapAccount(server.deps, { accountName: `Account ${email}`, email, name: 'Ada Admin' });
-      return { key: made.apiKey, userId: encodeId('User', made.userId), accountId: made.accountId, email };
+      const made = await bootstrapAccount(server.deps, {
+        accountName: `Account ${email}`,
+        email,
+        name: 'Ada Admin',
+      });
+      return {
+        key: made.apiKey,
+        userId: encodeId('User', made.userId),
+        accountId: made.accountId,
+        email,
+      };
     },
     async newCaller(admin, role, isDeveloper = true) {
       const email = uniqueEmail(role);
@@ -142,7 +167,8 @@ export async function startRoster(
         invite_mode: 'none',
         is_developer: true,
       });
-      if (created.status !== 201) throw new Error(`could not create ${role}: ${JSON.stringify(created.body)}`);
+      if (created.status !== 201)
+        throw new Error(`could not create ${role}: ${JSON.stringify(created.body)}`);
       const made = await mintKeyForUser(server.deps, { email, accountId: admin.accountId });
       if (!isDeveloper) {
         await api(admin.key, 'PATCH', `/v2/users/${created.body.id}`, { is_developer: false });

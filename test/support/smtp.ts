@@ -18,7 +18,11 @@ export interface TestSmtp {
   /** Decide per message: undefined accepts; an Error with responseCode rejects. */
   onMessage: ((session: SMTPServerSession) => Error | undefined) | undefined;
   /** Resolves once `count` emails matching `filter` arrived. */
-  waitFor(filter: (email: ReceivedEmail) => boolean, count?: number, timeoutMs?: number): Promise<ReceivedEmail[]>;
+  waitFor(
+    filter: (email: ReceivedEmail) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<ReceivedEmail[]>;
   to(address: string): ReceivedEmail[];
   close(): Promise<void>;
 }
@@ -36,7 +40,9 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
         const matches = received.filter(filter);
         if (matches.length >= count) return matches;
         if (Date.now() > deadline) {
-          throw new Error(`expected ${count} email(s), got ${matches.length} within ${timeoutMs} ms`);
+          throw new Error(
+            `expected ${count} email(s), got ${matches.length} within ${timeoutMs} ms`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
