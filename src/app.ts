@@ -5,7 +5,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from './deps.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerProblemHandlers, sendProblem } from './http/problem.js';
+import { recordRoutes } from './http/method-not-allowed.js';
+import { registerValidation } from './http/validation.js';
 import { PaginationSchema, ProblemSchema } from './http/schemas.js';
 import { v2Api } from './http/v2.js';
 import {
@@ -52,23 +54,20 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
+    maxParamLength: 2048,
     trustProxy: false,
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: false,
-      },
+    frameworkErrors: (error, _request, reply) => {
+      sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const routes = recordRoutes(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, routes);
 
-  for (const schema of [
+  const sharedSchemas = [
     ProblemSchema,
     PaginationSchema,
     RoleAssignmentSchema,
@@ -76,9 +75,9 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     UserSchema,
     CreateUserResponseSchema,
     ApiKeySchema,
-  ]) {
-    app.addSchema(schema);
-  }
+  ];
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  registerValidation(app, sharedSchemas);
 
   await app.register(swagger, {
     openapi: {

@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
+import { methodNotAllowed, type RouteTable } from './method-not-allowed.js';
 
 export interface FieldError {
   field: string;
@@ -136,7 +137,7 @@ function validationErrors(error: FastifyError): FieldError[] {
   });
 }
 
-export function registerProblemHandlers(app: FastifyInstance): void {
+export function registerProblemHandlers(app: FastifyInstance, routes: RouteTable): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       return sendProblem(reply, error.status, error.message, error.errors);
@@ -164,6 +165,15 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const allowed = methodNotAllowed(routes, request);
+    if (allowed) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(
+        reply,
+        405,
+        `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+      );
+    }
     return sendProblem(reply, 404, `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
 }

@@ -10,6 +10,7 @@ import { sha256 } from '../auth/secrets.js';
 import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
 import { registerEnumCase } from './enum-case.js';
+import { registerStrictJson } from './json-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,8 +25,9 @@ export interface V2Options {
 }
 
 export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis }) => {
-  // Only JSON bodies here: anything else is a 415.
+  // Only JSON bodies here, strictly parsed: anything else is a 415.
   app.removeContentTypeParser(['text/plain']);
+  registerStrictJson(app);
   registerEnumCase(app);
 
   if (deps.config.apiRateLimitPerMinute > 0) {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
+import { loggerOptions } from '../../src/app.js';
 import { bootstrapAccount, mintKeyForUser } from '../../src/accounts/service.js';
 import type { WorkerOptions } from '../../src/mail/worker.js';
 import { encodeId } from '../../src/http/global-id.js';
@@ -90,7 +91,13 @@ export function uniqueEmail(label = 'user'): string {
 
 export async function startRoster(
   database: DatabaseName,
-  options: { env?: Record<string, string>; worker?: Partial<WorkerOptions>; smtp?: TestSmtp } = {},
+  options: {
+    env?: Record<string, string>;
+    worker?: Partial<WorkerOptions>;
+    smtp?: TestSmtp;
+    /** Receives every log line (at info level and above), to check what is logged. */
+    logStream?: (line: string) => void;
+  } = {},
 ): Promise<TestRoster> {
   const dataDir = tempDir();
   const smtp = options.smtp ?? (await startSmtp());
@@ -109,6 +116,9 @@ export async function startRoster(
   const server = await startServer(config, {
     clock: clock.now,
     worker: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...options.worker },
+    ...(options.logStream
+      ? { logger: { ...(loggerOptions('info') as object), stream: { write: options.logStream } } }
+      : {}),
   });
 
   async function api(

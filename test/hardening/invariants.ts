@@ -1,0 +1,91 @@
+/**
+ * Invariants that must hold after any scenario, checked straight in the database:
+ * one user per (account, normalised email); at most one live token per purpose per user;
+ * every outbox row pending, processing with a live lease, sent or dead; and no plaintext
+ * secret anywhere in the database or in the captured logs.
+ */
+import { expect } from 'vitest';
+import { sql } from 'kysely';
+import type { Db } from '../../src/db/connect.js';
+
+const TABLES = ['accounts', 'settings', 'users', 'user_tokens', 'api_keys', 'outbox'];
+
+export async function checkInvariants(
+  db: Db,
+  options: { secrets?: string[]; logs?: string; now?: number } = {},
+) {
+  const k = db.kysely;
+  const duplicates = await k
+    .selectFrom('users')
+    .select(['account_id', 'email_normalized'])
+    .groupBy(['account_id', 'email_normalized'])
+    .having((eb) => eb.fn.countAll(), '>', 1)
+    .execute();
+  expect(duplicates, 'one user per (account, normalised email)').toEqual([]);
+
+  const liveTwice = await k
+    .selectFrom('user_tokens')
+    .select(['user_id', 'purpose'])
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .groupBy(['user_id', 'purpose'])
+    .having((eb) => eb.fn.countAll(), '>', 1)
+    .execute();
+  expect(liveTwice, 'at most one live token per purpose per user').toEqual([]);
+
+  const now = options.now ?? Date.now();
+  const badOutbox = await k
+    .selectFrom('outbox')
+    .select(['id', 'status', 'lease_until'])
+    .where((eb) =>
+      eb.not(
+        eb.or([
+          eb('status', 'in', ['pending', 'sent', 'dead']),
+          eb.and([eb('status', '=', 'processing'), eb('lease_until', '>', now)]),
+        ]),
+      ),
+    )
+    .execute();
+  expect(badOutbox, 'outbox rows are pending, processing with a live lease, sent or dead').toEqual(
+    [],
+  );
+
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  if (secrets.length > 0) {
+    const dump = await dumpDatabase(db);
+    for (const secret of secrets) {
+      expect(dump.includes(secret), 'no plaintext secret in the database').toBe(false);
+      if (options.logs !== undefined)
+        expect(options.logs.includes(secret), 'no plaintext secret in the logs').toBe(false);
+    }
+  }
+}
+
+async function dumpDatabase(db: Db): Promise<string> {
+  const parts: string[] = [];
+  for (const table of TABLES) {
+    const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
+      db.kysely,
+    );
+    parts.push(JSON.stringify(rows.rows));
+  }
+  return parts.join('\n');
+}
+
+/** Rows of one account in every table that carries account_id: "nothing changed" is checked per account. */
+export async function countRows(db: Db, accountId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of ['users', 'user_tokens', 'api_keys', 'outbox']) {
+    const row = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.table(table)} where account_id = ${accountId}`.execute(
+      db.kysely,
+    );
+    out[table] = Number(row.rows[0]!.n);
+  }
+  const updated = await sql<{
+    m: number | string | null;
+  }>`select max(updated_at) as m from users where account_id = ${accountId}`.execute(db.kysely);
+  out.users_updated_at = Number(updated.rows[0]!.m ?? 0);
+  return out;
+}
