@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Dialect } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
+import * as sessions from './migrations/0002-sessions.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,6 +11,7 @@ interface DialectMigration {
 /** Every migration, in order. A new one is appended here, never edited once released. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
+  '0002-sessions': sessions,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

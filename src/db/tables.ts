@@ -81,6 +81,26 @@ export interface OutboxTable {
   sent_at: number | null;
 }
 
+export interface SessionsTable {
+  /** SHA-256 of the cookie value; the value itself is never stored. */
+  id: string;
+  account_id: string;
+  user_id: string;
+  /** 1 after a temporary-password sign-in: nothing but /password/change until it is done. */
+  must_change_password: number;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end, whatever the activity. */
+  expires_at: number;
+}
+
+export interface SignInFailuresTable {
+  id: string;
+  /** SHA-256 of the throttle key (an email, an address or a device), never the key itself. */
+  throttle_key: string;
+  failed_at: number;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   settings: SettingsTable;
@@ -88,4 +108,6 @@ export interface Tables {
   user_tokens: UserTokensTable;
   api_keys: ApiKeysTable;
   outbox: OutboxTable;
+  sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
 }
