@@ -17,6 +17,7 @@ import {
   UserSchema,
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
+import { webPages } from './web/routes.js';
 import { sql } from 'kysely';
 
 /** Query parameters whose values are secrets and must never reach a log line. */
@@ -108,5 +109,6 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   });
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
+  await app.register(webPages, { deps });
   return app;
 }

@@ -27,6 +27,7 @@ import {
 } from './rules.js';
 import * as store from './store.js';
 import { revokeKeysOfUser } from '../api-keys/store.js';
+import { endSessionsOfUser } from '../sessions/store.js';
 
 export interface User {
   id: string;
@@ -341,6 +342,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
     await store.updateUser(trx, actor.accountId, userId, { state: 'inactive' }, now);
     await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
     await revokeKeysOfUser(trx, actor.accountId, userId, now);
+    await endSessionsOfUser(trx, actor.accountId, userId);
   });
 }
 

@@ -1,0 +1,344 @@
+/**
+ * The invited person's pages, as one encapsulated Fastify plugin: form and cookie parsing,
+ * security headers, the session, CSRF checks and the forced password change apply here only,
+ * so the /v2 API keeps its JSON-only rules. Routes translate HTTP <-> service calls.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { Deps } from '../deps.js';
+import { endSession, resumeSession, type Session } from '../sessions/service.js';
+import { SESSION_ABSOLUTE_MS } from '../sessions/rules.js';
+import { csrfToken, CSRF_FIELD, isValidCsrfToken, newCsrfCookie } from './csrf.js';
+import { DEVICE_COOKIE_MAX_AGE_S } from './device.js';
+import * as pages from './pages.js';
+import * as service from './service.js';
+import { findAccountName } from './store.js';
+import { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    web?: WebContext;
+  }
+}
+
+interface WebContext {
+  session: Session | undefined;
+  /** The browser's CSRF cookie (set on this response when it had none). */
+  csrfCookie: string;
+  /** Whether the browser sent that cookie: a form post without it is refused. */
+  csrfCookieSent: boolean;
+}
+
+export interface WebOptions {
+  deps: Deps;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/** While a temporary password must be replaced, these are the only places a session may go. */
+const FORCED_CHANGE_ALLOWS = new Set(['/password/change', '/logout', STYLESHEET_PATH]);
+
+const ACCOUNT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function query(request: FastifyRequest, name: string): string {
+  return field(request.query, name);
+}
+
+function accountParam(value: string): string | undefined {
+  return ACCOUNT_ID.test(value) ? value : undefined;
+}
+
+function show(reply: FastifyReply, page: pages.Page, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(pages.layout(page));
+}
+
+export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) => {
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  await app.register(cookie);
+
+  const secure = new URL(deps.config.publicUrl).protocol === 'https:';
+  // The __Host- prefix makes the browser refuse these cookies unless Secure, host-only, Path=/.
+  const prefix = secure ? '__Host-' : '';
+  const names = {
+    session: `${prefix}roster_session`,
+    csrf: `${prefix}roster_csrf`,
+    device: `${prefix}roster_device`,
+  };
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
+
+  const web = (request: FastifyRequest): WebContext => request.web!;
+  const csrf = (request: FastifyRequest) =>
+    csrfToken(deps.serverSecret, web(request).csrfCookie, web(request).session?.id);
+
+  function startBrowserSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    signedIn: service.SignedIn,
+  ) {
+    reply.setCookie(names.session, signedIn.sessionToken, {
+      ...cookieOptions,
+      maxAge: SESSION_ABSOLUTE_MS / 1000,
+    });
+    reply.setCookie(names.device, signedIn.deviceCookie, {
+      ...cookieOptions,
+      maxAge: DEVICE_COOKIE_MAX_AGE_S,
+    });
+  }
+
+  async function endBrowserSession(request: FastifyRequest, reply: FastifyReply) {
+    const session = web(request).session;
+    if (session) await endSession(deps, session.id);
+    reply.clearCookie(names.session, cookieOptions);
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    const path = request.url.split('?')[0] ?? '';
+    if (path === STYLESHEET_PATH) return;
+    const sent = request.cookies[names.csrf];
+    const csrfCookieSent = typeof sent === 'string' && /^[A-Za-z0-9_-]{22}$/.test(sent);
+    const csrfCookie = csrfCookieSent ? sent : newCsrfCookie();
+    if (!csrfCookieSent) reply.setCookie(names.csrf, csrfCookie, cookieOptions);
+    const token = request.cookies[names.session];
+    const session = token ? await resumeSession(deps, token) : undefined;
+    if (token && !session) reply.clearCookie(names.session, cookieOptions);
+    request.web = { session, csrfCookie, csrfCookieSent };
+    if (session?.mustChangePassword && !FORCED_CHANGE_ALLOWS.has(path)) {
+      return reply.redirect('/password/change', 303);
+    }
+  });
+
+  // Every form post carries the CSRF token of this browser and session.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const context = web(request);
+    const given = field(request.body, CSRF_FIELD);
+    const crossSite = request.headers['sec-fetch-site'] === 'cross-site';
+    if (
+      !crossSite &&
+      context.csrfCookieSent &&
+      isValidCsrfToken(deps.serverSecret, context.csrfCookie, context.session?.id, given)
+    ) {
+      return;
+    }
+    const path = request.url.split('?')[0] ?? '/';
+    const token = field(request.body, 'token');
+    const retry =
+      path === '/logout' ? '/account' : token ? `${path}?token=${encodeURIComponent(token)}` : path;
+    return show(reply, pages.csrfFailedPage(retry), 403);
+  });
+
+  app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error on a web page');
+    return show(reply, pages.errorPage(status, request.id), status);
+  });
+
+  app.get(STYLESHEET_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('cache-control', 'public, max-age=3600')
+      .type('text/css; charset=utf-8')
+      .send(STYLESHEET),
+  );
+
+  app.get('/', { schema: { hide: true } }, async (request, reply) =>
+    reply.redirect(web(request).session ? '/account' : '/login', 303),
+  );
+
+  // -------------------------------------------------------------------------------------
+  // Sign in, sign out
+
+  app.get('/login', { schema: { hide: true } }, async (request, reply) => {
+    if (web(request).session) return reply.redirect('/account', 303);
+    let accountId = accountParam(query(request, 'account'));
+    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
+    if (!accountName) accountId = undefined;
+    const notice = query(request, 'signed_out') ? pages.SIGNED_OUT : undefined;
+    return show(reply, pages.loginPage({ csrf: csrf(request), accountId, accountName, notice }));
+  });
+
+  app.post('/login', { schema: { hide: true } }, async (request, reply) => {
+    const email = field(request.body, 'email');
+    const accountId = accountParam(field(request.body, 'account'));
+    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
+    const result = await service.signIn(deps, {
+      email,
+      password: field(request.body, 'password'),
+      accountId,
+      ip: request.ip,
+      deviceCookie: request.cookies[names.device],
+      previousSessionId: web(request).session?.id,
+    });
+    const again = (extra: Partial<pages.LoginPage>) =>
+      pages.loginPage({
+        csrf: csrf(request),
+        accountId: accountName ? accountId : undefined,
+        accountName,
+        email: email.slice(0, 320),
+        ...extra,
+      });
+    switch (result.kind) {
+      case 'signed-in':
+        startBrowserSession(request, reply, result);
+        return reply.redirect(result.mustChangePassword ? '/password/change' : '/account', 303);
+      case 'wrong':
+        return show(reply, again({ error: pages.WRONG_CREDENTIALS }), 401);
+      case 'sso':
+        return show(reply, again({ error: pages.USE_IDENTITY_PROVIDER }), 401);
+      case 'choose-account':
+        return show(reply, again({ accounts: result.accounts }));
+      case 'throttled':
+        reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
+        return show(reply, pages.throttledPage(result.retryAfterMs, accountName), 429);
+    }
+  });
+
+  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+    const accountId = web(request).session?.accountId;
+    await endBrowserSession(request, reply);
+    const account = accountId ? `account=${accountId}&` : '';
+    return reply.redirect(`/login?${account}signed_out=1`, 303);
+  });
+
+  // -------------------------------------------------------------------------------------
+  // Invitation links
+
+  app.get('/invitations/accept', { schema: { hide: true } }, async (request, reply) => {
+    const token = query(request, 'token');
+    const view = await service.viewInvitation(deps, token);
+    if (!view) return show(reply, pages.linkInvalidPage('invitation'), 400);
+    return show(reply, pages.invitationPage(view, token, csrf(request)));
+  });
+
+  app.post('/invitations/accept', { schema: { hide: true } }, async (request, reply) => {
+    const token = field(request.body, 'token');
+    const result = await service.acceptInvitation(deps, {
+      token,
+      password: field(request.body, 'password'),
+      confirmation: field(request.body, 'confirmation'),
+    });
+    if (result.kind === 'invalid') return show(reply, pages.linkInvalidPage('invitation'), 400);
+    if (result.kind === 'retry') {
+      return show(
+        reply,
+        pages.invitationPage(result.view, token, csrf(request), result.problem),
+        422,
+      );
+    }
+    await endBrowserSession(request, reply);
+    startBrowserSession(request, reply, result);
+    return reply.redirect('/account?notice=welcome', 303);
+  });
+
+  // -------------------------------------------------------------------------------------
+  // Forgotten password and reset links
+
+  app.get('/password/forgot', { schema: { hide: true } }, async (request, reply) => {
+    let accountId = accountParam(query(request, 'account'));
+    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
+    if (!accountName) accountId = undefined;
+    return show(reply, pages.forgotPage(csrf(request), accountId, accountName));
+  });
+
+  app.post('/password/forgot', { schema: { hide: true } }, async (request, reply) => {
+    const email = field(request.body, 'email').trim().slice(0, 320);
+    let accountId = accountParam(field(request.body, 'account'));
+    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
+    if (!accountName) accountId = undefined;
+    // Answered before the work is done, so the response time says nothing about the address.
+    service.requestPasswordReset(deps, { email, accountId }).catch((error: unknown) => {
+      request.log.error({ err: error }, 'could not queue a password reset');
+    });
+    return show(reply, pages.forgotSentPage(email, accountId, accountName));
+  });
+
+  app.get('/password/reset', { schema: { hide: true } }, async (request, reply) => {
+    const token = query(request, 'token');
+    const view = await service.viewPasswordReset(deps, token);
+    if (!view) return show(reply, pages.linkInvalidPage('password_reset'), 400);
+    return show(reply, pages.resetPage(view, token, csrf(request)));
+  });
+
+  app.post('/password/reset', { schema: { hide: true } }, async (request, reply) => {
+    const token = field(request.body, 'token');
+    const result = await service.completePasswordReset(deps, {
+      token,
+      password: field(request.body, 'password'),
+      confirmation: field(request.body, 'confirmation'),
+    });
+    if (result.kind === 'invalid') return show(reply, pages.linkInvalidPage('password_reset'), 400);
+    if (result.kind === 'retry') {
+      return show(reply, pages.resetPage(result.view, token, csrf(request), result.problem), 422);
+    }
+    await endBrowserSession(request, reply);
+    startBrowserSession(request, reply, result);
+    return reply.redirect('/account?notice=password-reset', 303);
+  });
+
+  // -------------------------------------------------------------------------------------
+  // Signed in
+
+  app.get('/password/change', { schema: { hide: true } }, async (request, reply) => {
+    const session = web(request).session;
+    if (!session) return reply.redirect('/login', 303);
+    return show(reply, pages.changePasswordPage(session, csrf(request)));
+  });
+
+  app.post('/password/change', { schema: { hide: true } }, async (request, reply) => {
+    const session = web(request).session;
+    if (!session) return reply.redirect('/login', 303);
+    const result = await service.changePassword(deps, session, {
+      current: field(request.body, 'current'),
+      password: field(request.body, 'password'),
+      confirmation: field(request.body, 'confirmation'),
+    });
+    switch (result.kind) {
+      case 'signed-in':
+        startBrowserSession(request, reply, result);
+        return reply.redirect(
+          `/account?notice=${session.mustChangePassword ? 'welcome' : 'password-changed'}`,
+          303,
+        );
+      case 'retry':
+        return show(reply, pages.changePasswordPage(session, csrf(request), result.problem), 422);
+      case 'no-password':
+        return show(
+          reply,
+          pages.changePasswordPage(session, csrf(request), pages.USE_IDENTITY_PROVIDER),
+          400,
+        );
+      case 'throttled':
+        reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
+        return show(reply, pages.throttledPage(result.retryAfterMs, session.accountName), 429);
+      case 'temporary-password-expired':
+        await endBrowserSession(request, reply);
+        return show(reply, pages.temporaryPasswordExpiredPage(session.accountName), 400);
+    }
+  });
+
+  app.get('/account', { schema: { hide: true } }, async (request, reply) => {
+    const session = web(request).session;
+    if (!session) return reply.redirect('/login', 303);
+    const notice = query(request, 'notice');
+    return show(
+      reply,
+      pages.accountPage(session, csrf(request), pages.isAccountNotice(notice) ? notice : undefined),
+    );
+  });
+};

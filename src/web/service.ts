@@ -1,0 +1,426 @@
+/**
+ * The invited person's use cases: accept an invitation, sign in, change a forced or chosen
+ * password, ask for and complete a password reset. Each write runs in one transaction; nothing
+ * here knows about HTTP or HTML. Results are plain records that the routes turn into pages.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { inTransaction } from '../db/transaction.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
+import { emailProblem, normalizeEmail } from '../users/rules.js';
+import { queuePasswordReset } from '../users/service.js';
+import { endSessionsOfUser, startSession, type Session } from '../sessions/service.js';
+import { deviceCookieFor, trustedDeviceNonce } from './device.js';
+import {
+  emailThrottleKey,
+  RESET_EMAIL_INTERVAL_MS,
+  signInThrottleRules,
+  THROTTLE_WINDOW_MS,
+  throttleDelayMs,
+  type ThrottleRule,
+} from './rules.js';
+import * as store from './store.js';
+import { deleteSession } from '../sessions/store.js';
+
+/** A link token looks like this (base64url, no padding); anything else is not looked up. */
+const LINK_TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
+
+export interface LinkView {
+  tokenId: string;
+  accountId: string;
+  accountName: string;
+  userId: string;
+  name: string;
+  email: string;
+}
+
+/** What a person is told when a link cannot be used, whatever the reason. */
+export type LinkInvalid = { kind: 'invalid' };
+export type Retry = { kind: 'retry'; problem: string };
+export type SignedIn = {
+  kind: 'signed-in';
+  sessionToken: string;
+  accountId: string;
+  mustChangePassword: boolean;
+  deviceCookie: string;
+};
+
+class LinkNoLongerValid extends Error {}
+
+function signedIn(
+  deps: Deps,
+  user: { accountId: string; userId: string },
+  sessionToken: string,
+  mustChangePassword = false,
+): SignedIn {
+  return {
+    kind: 'signed-in',
+    sessionToken,
+    accountId: user.accountId,
+    mustChangePassword,
+    deviceCookie: deviceCookieFor(deps.serverSecret, user.accountId, user.userId),
+  };
+}
+
+function toView(row: store.LinkTokenRow): LinkView {
+  return {
+    tokenId: row.id,
+    accountId: row.account_id,
+    accountName: row.account_name,
+    userId: row.user_id,
+    name: row.name,
+    email: row.email,
+  };
+}
+
+function isLive(
+  row: { consumed_at: number | null; revoked_at: number | null; expires_at: number },
+  now: number,
+) {
+  return row.consumed_at === null && row.revoked_at === null && row.expires_at > now;
+}
+
+/** Checks the two entries and the policy, then hashes (slow, so outside any transaction). */
+async function choosePassword(
+  password: string,
+  confirmation: string,
+  person: { email: string; name: string },
+): Promise<{ hash: string } | Retry> {
+  if (password !== confirmation)
+    return { kind: 'retry', problem: 'The two passwords do not match.' };
+  const problem = passwordProblem(password, person);
+  if (problem) return { kind: 'retry', problem };
+  return { hash: await hashPassword(normalizePassword(password)) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Invitation links
+
+/** The invitation behind a link, if it can still be accepted. Opening it changes nothing. */
+export async function viewInvitation(deps: Deps, token: string): Promise<LinkView | undefined> {
+  if (!LINK_TOKEN.test(token)) return undefined;
+  const row = await store.findLinkToken(deps.db.kysely, token, 'invitation');
+  if (!row || row.invite_mode !== 'email_link' || row.state !== 'pending') return undefined;
+  return isLive(row, deps.clock()) ? toView(row) : undefined;
+}
+
+/**
+ * Finishes registration: the token is used once (of any number of concurrent submissions,
+ * exactly one gets here), the password set and the user made active, in one transaction.
+ */
+export async function acceptInvitation(
+  deps: Deps,
+  input: { token: string; password: string; confirmation: string },
+): Promise<LinkInvalid | (Retry & { view: LinkView }) | SignedIn> {
+  const view = await viewInvitation(deps, input.token);
+  if (!view) return { kind: 'invalid' };
+  const chosen = await choosePassword(input.password, input.confirmation, view);
+  if ('kind' in chosen) return { ...chosen, view };
+  try {
+    const sessionToken = await inTransaction(deps.db, async (trx) => {
+      const now = deps.clock();
+      const user = { accountId: view.accountId, userId: view.userId };
+      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
+        throw new LinkNoLongerValid();
+      }
+      if (!(await store.setPassword(trx, { ...user, from: 'pending' }, chosen.hash, now))) {
+        throw new LinkNoLongerValid();
+      }
+      await endSessionsOfUser(trx, view.accountId, view.userId);
+      return startSession(trx, { ...user, mustChangePassword: false }, now);
+    });
+    return signedIn(deps, view, sessionToken);
+  } catch (error) {
+    if (error instanceof LinkNoLongerValid) return { kind: 'invalid' };
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-in
+
+export type SignInResult =
+  | SignedIn
+  | { kind: 'wrong' }
+  | { kind: 'sso' }
+  | { kind: 'throttled'; retryAfterMs: number }
+  | { kind: 'choose-account'; accounts: Array<{ id: string; name: string }> };
+
+export interface SignInInput {
+  email: string;
+  password: string;
+  /** The account named by the sign-in page, if any; otherwise every account is considered. */
+  accountId: string | undefined;
+  ip: string;
+  deviceCookie: string | undefined;
+  /** The session being replaced: a sign-in always starts a new one. */
+  previousSessionId: string | undefined;
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** Spends the time of one verification, so an unknown email answers as slowly as a known one. */
+async function verifyNothing(password: string): Promise<void> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  await verifyPassword(await dummyHash, password);
+}
+
+async function throttleDelay(deps: Deps, rules: ThrottleRule[], now: number): Promise<number> {
+  let delay = 0;
+  for (const rule of rules) {
+    const times = await store.recentFailures(
+      deps.db.kysely,
+      rule.key,
+      now - THROTTLE_WINDOW_MS,
+      rule.limit,
+    );
+    delay = Math.max(delay, throttleDelayMs(times, rule.limit, now));
+  }
+  return delay;
+}
+
+export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResult> {
+  const email = input.email.trim();
+  if (!email || !input.password || email.length > 320) return { kind: 'wrong' };
+  const emailNormalized = normalizeEmail(email);
+  const now = deps.clock();
+  const candidates = await store.findSignInCandidates(
+    deps.db.kysely,
+    emailNormalized,
+    input.accountId,
+  );
+  const deviceNonce = trustedDeviceNonce(
+    deps.serverSecret,
+    input.deviceCookie,
+    candidates.map((c) => ({ accountId: c.account_id, userId: c.user_id })),
+  );
+  const rules = signInThrottleRules({
+    emailNormalized,
+    accountId: input.accountId,
+    ip: input.ip,
+    deviceNonce,
+  });
+  const retryAfterMs = await throttleDelay(deps, rules, now);
+  if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
+
+  const withPassword = candidates.filter((c) => c.state === 'active' && c.password_hash);
+  const withTemporary = candidates.filter(
+    (c) =>
+      c.state === 'pending' &&
+      c.invite_mode === 'temporary_password' &&
+      c.secret_hash &&
+      (c.invitation_expires_at ?? 0) > now,
+  );
+  const password = normalizePassword(input.password);
+  if (withPassword.length === 0 && withTemporary.length === 0) {
+    if (candidates.some((c) => c.state === 'active' && !c.password_hash)) return { kind: 'sso' };
+    await verifyNothing(password);
+    await store.recordFailures(
+      deps.db.kysely,
+      rules.map((r) => r.key),
+      now,
+    );
+    return { kind: 'wrong' };
+  }
+
+  const matches: Array<{ candidate: store.SignInCandidate; temporary: boolean }> = [];
+  for (const candidate of withPassword) {
+    if (await verifyPassword(candidate.password_hash!, password)) {
+      matches.push({ candidate, temporary: false });
+    }
+  }
+  for (const candidate of withTemporary) {
+    if (await verifyPassword(candidate.secret_hash!, password)) {
+      matches.push({ candidate, temporary: true });
+    }
+  }
+  const first = matches[0];
+  if (!first) {
+    await store.recordFailures(
+      deps.db.kysely,
+      rules.map((r) => r.key),
+      now,
+    );
+    return { kind: 'wrong' };
+  }
+  if (matches.length > 1) {
+    return {
+      kind: 'choose-account',
+      accounts: matches.map((m) => ({
+        id: m.candidate.account_id,
+        name: m.candidate.account_name,
+      })),
+    };
+  }
+
+  const user = { accountId: first.candidate.account_id, userId: first.candidate.user_id };
+  const sessionToken = await inTransaction(deps.db, async (trx) => {
+    if (input.previousSessionId) await deleteSession(trx, input.previousSessionId);
+    await store.clearFailures(trx, [
+      emailThrottleKey(emailNormalized, undefined),
+      emailThrottleKey(emailNormalized, user.accountId),
+    ]);
+    await store.purgeFailuresBefore(trx, now - THROTTLE_WINDOW_MS);
+    return startSession(trx, { ...user, mustChangePassword: first.temporary }, now);
+  });
+  return signedIn(deps, user, sessionToken, first.temporary);
+}
+
+// ---------------------------------------------------------------------------------------
+// Changing a password while signed in
+
+export type ChangeResult =
+  | SignedIn
+  | Retry
+  | { kind: 'temporary-password-expired' }
+  | { kind: 'no-password' }
+  | { kind: 'throttled'; retryAfterMs: number };
+
+/**
+ * A forced change (after a temporary-password sign-in) uses up the temporary password and makes
+ * the user active; a chosen change needs the current password. Either way every session of the
+ * person ends and a new one starts for this browser.
+ */
+export async function changePassword(
+  deps: Deps,
+  session: Session,
+  input: { current: string; password: string; confirmation: string },
+): Promise<ChangeResult> {
+  const user = { accountId: session.accountId, userId: session.userId };
+  if (session.mustChangePassword) {
+    const temporaryHash = await store.findTemporaryPasswordHash(
+      deps.db.kysely,
+      user.accountId,
+      user.userId,
+      deps.clock(),
+    );
+    if (!temporaryHash) return { kind: 'temporary-password-expired' };
+    if (await verifyPassword(temporaryHash, normalizePassword(input.password))) {
+      return { kind: 'retry', problem: 'Choose a password of your own, not the temporary one.' };
+    }
+    const chosen = await choosePassword(input.password, input.confirmation, session);
+    if ('kind' in chosen) return chosen;
+    try {
+      const sessionToken = await inTransaction(deps.db, async (trx) => {
+        const now = deps.clock();
+        if (!(await store.consumeTemporaryPassword(trx, user.accountId, user.userId, now))) {
+          throw new LinkNoLongerValid();
+        }
+        if (!(await store.setPassword(trx, { ...user, from: 'pending' }, chosen.hash, now))) {
+          throw new LinkNoLongerValid();
+        }
+        await endSessionsOfUser(trx, user.accountId, user.userId);
+        return startSession(trx, { ...user, mustChangePassword: false }, now);
+      });
+      return signedIn(deps, user, sessionToken);
+    } catch (error) {
+      if (error instanceof LinkNoLongerValid) return { kind: 'temporary-password-expired' };
+      throw error;
+    }
+  }
+
+  const currentHash = await store.findPasswordHash(deps.db.kysely, user.accountId, user.userId);
+  if (!currentHash) return { kind: 'no-password' };
+  const now = deps.clock();
+  const rules = [
+    { key: emailThrottleKey(normalizeEmail(session.email), user.accountId), limit: 10 },
+  ];
+  const retryAfterMs = await throttleDelay(deps, rules, now);
+  if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
+  if (!(await verifyPassword(currentHash, normalizePassword(input.current)))) {
+    await store.recordFailures(
+      deps.db.kysely,
+      rules.map((r) => r.key),
+      now,
+    );
+    return { kind: 'retry', problem: 'Your current password is not correct.' };
+  }
+  const chosen = await choosePassword(input.password, input.confirmation, session);
+  if ('kind' in chosen) return chosen;
+  const sessionToken = await inTransaction(deps.db, async (trx) => {
+    const at = deps.clock();
+    if (!(await store.setPassword(trx, { ...user, from: 'active' }, chosen.hash, at))) {
+      throw new Error('the user stopped being active while changing their password');
+    }
+    await store.revokeLiveResetTokens(trx, user.accountId, user.userId, at);
+    await endSessionsOfUser(trx, user.accountId, user.userId);
+    return startSession(trx, { ...user, mustChangePassword: false }, at);
+  });
+  return signedIn(deps, user, sessionToken);
+}
+
+// ---------------------------------------------------------------------------------------
+// Forgotten passwords
+
+/**
+ * Queues a reset email for each active user with a password at this address (in one account
+ * when the page names one), at most one a minute per user. Says nothing about what it found.
+ */
+export async function requestPasswordReset(
+  deps: Deps,
+  input: { email: string; accountId: string | undefined },
+): Promise<void> {
+  const email = input.email.trim();
+  if (emailProblem(email)) return;
+  const users = await store.findResettableUsers(
+    deps.db.kysely,
+    normalizeEmail(email),
+    input.accountId,
+  );
+  let queued = false;
+  for (const user of users) {
+    queued =
+      (await inTransaction(deps.db, async (trx) => {
+        const now = deps.clock();
+        const last = await store.lastResetRequestedAt(trx, user.account_id, user.id);
+        if (last !== undefined && now - last < RESET_EMAIL_INTERVAL_MS) return false;
+        await queuePasswordReset(deps, trx, user, now);
+        return true;
+      })) || queued;
+  }
+  if (queued) deps.emailQueued();
+}
+
+/** The reset behind a link, if it can still be used. Opening it changes nothing. */
+export async function viewPasswordReset(deps: Deps, token: string): Promise<LinkView | undefined> {
+  if (!LINK_TOKEN.test(token)) return undefined;
+  const row = await store.findLinkToken(deps.db.kysely, token, 'password_reset');
+  if (!row || row.state !== 'active' || row.has_password !== 1) return undefined;
+  return isLive(row, deps.clock()) ? toView(row) : undefined;
+}
+
+/** Uses the reset link once, sets the new password, ends every other session, signs in. */
+export async function completePasswordReset(
+  deps: Deps,
+  input: { token: string; password: string; confirmation: string },
+): Promise<LinkInvalid | (Retry & { view: LinkView }) | SignedIn> {
+  const view = await viewPasswordReset(deps, input.token);
+  if (!view) return { kind: 'invalid' };
+  const chosen = await choosePassword(input.password, input.confirmation, view);
+  if ('kind' in chosen) return { ...chosen, view };
+  const user = { accountId: view.accountId, userId: view.userId };
+  try {
+    const sessionToken = await inTransaction(deps.db, async (trx) => {
+      const now = deps.clock();
+      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
+        throw new LinkNoLongerValid();
+      }
+      if (!(await store.setPassword(trx, { ...user, from: 'active' }, chosen.hash, now))) {
+        throw new LinkNoLongerValid();
+      }
+      await endSessionsOfUser(trx, user.accountId, user.userId);
+      const emailNormalized = normalizeEmail(view.email);
+      // Proving control of the mailbox lifts the email's sign-in throttle.
+      await store.clearFailures(trx, [
+        emailThrottleKey(emailNormalized, undefined),
+        emailThrottleKey(emailNormalized, user.accountId),
+      ]);
+      return startSession(trx, { ...user, mustChangePassword: false }, now);
+    });
+    return signedIn(deps, user, sessionToken);
+  } catch (error) {
+    if (error instanceof LinkNoLongerValid) return { kind: 'invalid' };
+    throw error;
+  }
+}

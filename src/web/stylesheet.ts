@@ -1,0 +1,100 @@
+/** The one stylesheet of the web pages, served at STYLESHEET_PATH. */
+export const STYLESHEET_PATH = '/assets/roster.css';
+
+export const STYLESHEET = `
+:root {
+  color-scheme: light;
+  --ink: #1b1f29;
+  --muted: #5b6475;
+  --line: #d9dde6;
+  --page: #f4f6fa;
+  --card: #ffffff;
+  --accent: #1f4fd1;
+  --accent-dark: #173da6;
+  --error: #b42318;
+  --error-bg: #fef3f2;
+  --ok: #067647;
+  --ok-bg: #ecfdf3;
+  --focus: #f5b400;
+}
+* { box-sizing: border-box; }
+html { font-size: 100%; }
+body {
+  margin: 0;
+  min-height: 100vh;
+  display: flex;
+  flex-direction: column;
+  align-items: center;
+  background: var(--page);
+  color: var(--ink);
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+header.brand {
+  width: 100%;
+  max-width: 28rem;
+  padding: 2.5rem 1rem 1rem;
+  text-align: center;
+}
+header.brand .account { display: block; font-size: 1.125rem; font-weight: 600; }
+header.brand .product { color: var(--muted); font-size: 0.875rem; }
+main {
+  width: calc(100% - 2rem);
+  max-width: 28rem;
+  background: var(--card);
+  border: 1px solid var(--line);
+  border-radius: 12px;
+  padding: 2rem;
+  box-shadow: 0 1px 2px rgba(16, 24, 40, 0.05);
+}
+h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.75rem; }
+p { margin: 0 0 1rem; }
+.lead { color: var(--muted); }
+form { margin: 0; }
+.field { margin: 0 0 1.25rem; }
+label { display: block; font-weight: 600; margin-bottom: 0.375rem; }
+.hint { display: block; color: var(--muted); font-size: 0.875rem; margin-top: 0.375rem; }
+input[type="email"], input[type="password"], input[type="text"], select {
+  width: 100%;
+  padding: 0.625rem 0.75rem;
+  font: inherit;
+  color: inherit;
+  background: #fff;
+  border: 1px solid #b8bfcc;
+  border-radius: 8px;
+}
+input[readonly] { background: var(--page); color: var(--muted); }
+input[aria-invalid="true"] { border-color: var(--error); }
+button, .button {
+  display: inline-block;
+  width: 100%;
+  padding: 0.7rem 1rem;
+  font: inherit;
+  font-weight: 600;
+  text-align: center;
+  text-decoration: none;
+  color: #fff;
+  background: var(--accent);
+  border: 1px solid var(--accent);
+  border-radius: 8px;
+  cursor: pointer;
+}
+button:hover, .button:hover { background: var(--accent-dark); }
+button.secondary, .button.secondary { color: var(--accent); background: #fff; border-color: var(--line); }
+button.secondary:hover, .button.secondary:hover { background: var(--page); }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+a { color: var(--accent); }
+.alert { border-radius: 8px; padding: 0.75rem 1rem; margin: 0 0 1.25rem; }
+.alert.error { color: var(--error); background: var(--error-bg); border: 1px solid #fecdca; }
+.alert.ok { color: var(--ok); background: var(--ok-bg); border: 1px solid #abefc6; }
+.links { margin: 1.25rem 0 0; text-align: center; font-size: 0.9375rem; }
+.actions { display: grid; gap: 0.75rem; margin-top: 1.5rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.5rem 1.25rem; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+footer { padding: 1.5rem 1rem; color: var(--muted); font-size: 0.8125rem; }
+.visually-hidden {
+  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
+}
+@media (max-width: 30rem) { main { padding: 1.5rem 1.25rem; } header.brand { padding-top: 1.5rem; } }
+`;
