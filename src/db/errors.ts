@@ -21,12 +21,16 @@ export function isUniqueViolation(error: unknown): boolean {
 /** The engine asks for the transaction to be tried again (serialization failure, deadlock, busy). */
 export function isRetryable(error: unknown): boolean {
   const code = codeOf(error);
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  // SQLITE_BUSY_SNAPSHOT: a read transaction could not upgrade to write; a fresh one can.
+  // (A plain SQLITE_BUSY already waited out the busy timeout: that is unavailability.)
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
-/** The database cannot be reached at all (connection refused, reset, terminated). */
+/** The database cannot serve now (connection refused, reset, terminated, or locked): a 503. */
 export function isUnavailable(error: unknown): boolean {
   const code = codeOf(error);
+  // SQLite's lock stayed taken by another process past the busy timeout.
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
   if (
     code &&
     [
