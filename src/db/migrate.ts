@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Db, Dialect } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as sessions from './migrations/0002-sessions.js';
+import * as emailSearch from './migrations/0003-email-search.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,6 +13,7 @@ interface DialectMigration {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-sessions': sessions,
+  '0003-email-search': emailSearch,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

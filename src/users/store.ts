@@ -1,5 +1,5 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';
@@ -183,14 +183,79 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+// Email substring search. PostgreSQL serves `LIKE '%x%'` from its trigram index (migration
+// 0003) and its planner weighs it against walking the list in order. SQLite has an FTS5
+// trigram index that a query must name, and a planner that cannot tell a rare substring from
+// a common one, so the choice is made here: count the index's matches (cheaply, up to a cap);
+// if there are few, read just those users; if not, walk the list in order, where a page of
+// matches comes soon. Either way LIKE stays the exact test, so results do not depend on the
+// path. A substring under three characters has no trigram: LIKE alone answers it.
+const TRIGRAM = 3;
+/**
+ * Up to this many index matches (across all accounts), reading each match is cheaper than
+ * walking the list; past it, matches are at least one address in a few hundred in a
+ * million-user account, and a page of them is met within a few tens of thousands of rows.
+ */
+const SEARCH_CANDIDATES_MAX = 2_000;
+
+function isSqlite(db: Queryable): boolean {
+  return db.getExecutor().adapter instanceof SqliteAdapter;
+}
+
+/** An FTS5 query for the literal substring: one quoted phrase, quotes doubled. */
+function ftsPhrase(value: string): string {
+  return `"${value.replaceAll('"', '""')}"`;
+}
+
+/** Whether the SQLite search index should drive a listing filtered by this substring. */
+async function searchIndexServes(db: Queryable, emailContains: string): Promise<boolean> {
+  if (!isSqlite(db) || [...emailContains].length < TRIGRAM) return false;
+  const { rows } = await sql<{ candidates: number }>`
+    select count(*) as candidates from (
+      select rowid from users_email_search
+       where users_email_search match ${ftsPhrase(emailContains)}
+       limit ${SEARCH_CANDIDATES_MAX + 1})`.execute(db);
+  return (rows[0]?.candidates ?? 0) <= SEARCH_CANDIDATES_MAX;
+}
+
+type ListQuery = SelectQueryBuilder<
+  Tables & { u: UsersTable; t: Tables['user_tokens'] },
+  'u' | 't',
+  UserRow
+>;
+
+/**
+ * Users (with their invitation) whose email may contain the substring, read from the SQLite
+ * search index. CROSS JOIN makes SQLite start from the matches rather than the list index.
+ */
+function searchMatches(db: Queryable, emailContains: string): ListQuery {
+  const matches = sql<{ user_id: string }>`(
+    select k.user_id
+      from users_email_search s
+      join users_email_search_keys k on k.search_rowid = s.rowid
+     where users_email_search match ${ftsPhrase(emailContains)})`.as('m');
+  return db
+    .selectFrom(matches)
+    .crossJoin('users as u')
+    .leftJoin('user_tokens as t', (join) =>
+      join
+        .onRef('t.user_id', '=', 'u.id')
+        .on('t.purpose', '=', 'invitation')
+        .on('t.consumed_at', 'is', null)
+        .on('t.revoked_at', 'is', null),
+    )
+    .selectAll('u')
+    .select('t.expires_at as invitation_expires_at')
+    .whereRef('u.id', '=', 'm.user_id') as never;
+}
+
 /** One page of users, in (created_at, id) order, starting after a keyset position. */
-export function listUsers(db: Queryable, filter: ListFilter): Promise<UserRow[]> {
-  let query: SelectQueryBuilder<
-    Tables & { u: UsersTable; t: Tables['user_tokens'] },
-    'u' | 't',
-    UserRow
-  > = withInvitation(db).where('u.account_id', '=', filter.accountId) as never;
-  const { now, after, statuses } = filter;
+export async function listUsers(db: Queryable, filter: ListFilter): Promise<UserRow[]> {
+  const { emailContains, now, after, statuses } = filter;
+  const searched = emailContains !== undefined && (await searchIndexServes(db, emailContains));
+  let query: ListQuery = (
+    searched ? searchMatches(db, emailContains) : (withInvitation(db) as never as ListQuery)
+  ).where('u.account_id', '=', filter.accountId);
   query = query.where((eb) =>
     eb.or(
       statuses.map((status) => {
@@ -205,8 +270,8 @@ export function listUsers(db: Queryable, filter: ListFilter): Promise<UserRow[]>
       }),
     ),
   );
-  if (filter.emailContains) {
-    const pattern = `%${escapeLike(filter.emailContains)}%`;
+  if (emailContains) {
+    const pattern = `%${escapeLike(emailContains)}%`;
     query = query.where(sql<boolean>`u.email_normalized like ${pattern} escape '\\'`);
   }
   if (after) {
