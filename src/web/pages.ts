@@ -35,7 +35,6 @@ export function layout(page: Page): string {
           ${page.accountName ? html`<span class="product">${PRODUCT}</span>` : ''}
         </header>
         <main id="main">${page.body}</main>
-        <footer>${PRODUCT}</footer>
       </body>
     </html> `.text;
 }

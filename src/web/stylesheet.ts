@@ -45,6 +45,7 @@ main {
   border-radius: 12px;
   padding: 2rem;
   box-shadow: 0 1px 2px rgba(16, 24, 40, 0.05);
+  margin-bottom: 3rem;
 }
 h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.75rem; }
 p { margin: 0 0 1rem; }
@@ -91,7 +92,6 @@ a { color: var(--accent); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.5rem 1.25rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-footer { padding: 1.5rem 1rem; color: var(--muted); font-size: 0.8125rem; }
 .visually-hidden {
   position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
