@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.js';
 import { newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
+import { decodeId } from '../http/global-id.js';
 import { Conflict, Invalid, NotFound } from '../http/problem.js';
 import { issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
@@ -53,11 +54,30 @@ export async function bootstrapAccount(
   });
 }
 
-/** Mints a key for an existing active developer, found by email (in one account, or the only one). */
+const INTERNAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * The internal id of an account given as its global id (what `roster bootstrap` prints).
+ * In-process callers that already hold the internal id may pass it as it is.
+ */
+function accountIdFrom(value: string): string {
+  const decoded = decodeId('Account', value);
+  if (decoded) return decoded;
+  if (INTERNAL_ID.test(value)) return value;
+  throw new Invalid(
+    `"${value}" is not an account id; use the account_id that roster bootstrap printed`,
+  );
+}
+
+/**
+ * Mints a key for an existing active developer, found by email (in the given account, or in
+ * the only account that has that email). `accountId` is the account's global id.
+ */
 export async function mintKeyForUser(
   deps: Deps,
   input: { email: string; accountId?: string; name?: string },
 ): Promise<Bootstrapped> {
+  const accountId = input.accountId !== undefined ? accountIdFrom(input.accountId) : undefined;
   return inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     let query = trx
@@ -65,9 +85,13 @@ export async function mintKeyForUser(
       .select(['id', 'account_id', 'state', 'is_developer'])
       .where('email_normalized', '=', normalizeEmail(input.email))
       .where('state', '!=', 'inactive');
-    if (input.accountId) query = query.where('account_id', '=', input.accountId);
+    if (accountId !== undefined) query = query.where('account_id', '=', accountId);
     const users = await query.execute();
-    if (users.length === 0) throw new NotFound(`No user with email ${input.email}`);
+    if (users.length === 0) {
+      throw new NotFound(
+        `No user with email ${input.email}${accountId !== undefined ? ' in that account' : ''}`,
+      );
+    }
     if (users.length > 1) {
       throw new Conflict(`${users.length} accounts have a user with this email; pass --account-id`);
     }

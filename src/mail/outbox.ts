@@ -2,7 +2,9 @@
  * The outbox: an email to send is a row written in the same transaction as the change
  * that causes it. The worker (worker.ts) delivers it later, so nothing is lost on a crash.
  */
+import type { Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
+import type { Tables } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
 
@@ -30,4 +32,50 @@ export async function enqueueEmail(
       sent_at: null,
     })
     .execute();
+}
+
+/** An email not (yet) delivered, as operators see it: no payload, so no token ids. */
+export interface UndeliveredEmail {
+  id: string;
+  template: string;
+  recipient: string;
+  status: 'pending' | 'processing' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+/** Pending, processing and dead rows, oldest first. */
+export async function listUndelivered(
+  db: Kysely<Tables>,
+  limit: number,
+): Promise<UndeliveredEmail[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select([
+      'id',
+      'template',
+      'recipient',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'last_error',
+      'created_at',
+    ])
+    .where('status', 'in', ['pending', 'processing', 'dead'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    template: row.template,
+    recipient: row.recipient,
+    status: row.status as UndeliveredEmail['status'],
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+  }));
 }

@@ -1,0 +1,58 @@
+import { bootstrapAccount } from '../accounts/service.js';
+import { encodeId } from '../http/global-id.js';
+import {
+  ENVIRONMENT_HELP,
+  parseOptions,
+  print,
+  printHelp,
+  printJson,
+  required,
+  type Command,
+} from './command.js';
+import { withDeps } from './deps.js';
+
+export const bootstrapCommand: Command = {
+  help: `Usage: roster bootstrap --email EMAIL --name NAME [--account ACCOUNT_NAME] [--json]
+
+Creates a new account, an active admin (a developer, so its API keys work) and an API key
+for that admin. Each run creates a new account, on an empty or a populated database.
+
+Options:
+  --email EMAIL          the admin's email address
+  --name NAME            the admin's display name
+  --account NAME         the account's name (default: "<NAME>'s account")
+  --json                 print only { "account_id", "user_id", "api_key" } as JSON
+  -h, --help             show this help
+
+The API key is shown once and never again.
+
+${ENVIRONMENT_HELP}`,
+
+  async run(args) {
+    const options = parseOptions(args, {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      account: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (options.help) return printHelp(this.help);
+    const email = required(options.email, '--email');
+    const name = required(options.name, '--name');
+    const accountName = options.account ?? `${name.trim()}'s account`;
+    const made = await withDeps((deps) => bootstrapAccount(deps, { accountName, email, name }));
+    const accountId = encodeId('Account', made.accountId);
+    const userId = encodeId('User', made.userId);
+    if (options.json) {
+      printJson({ account_id: accountId, user_id: userId, api_key: made.apiKey });
+      return 0;
+    }
+    print(
+      [
+        `Created the account "${accountName}" (account_id ${accountId})`,
+        `with the admin ${email} (user_id ${userId}).`,
+        `API key (shown once, keep it safe): ${made.apiKey}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

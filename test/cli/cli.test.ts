@@ -1,0 +1,495 @@
+/**
+ * The `roster` command as operators and scripts use it: the built CLI, spawned through
+ * bin/roster.js, on a real database; the keys it prints are then used against a real server.
+ */
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
+import { decodeId } from '../../src/http/global-id.js';
+import {
+  databaseUrl,
+  describeEachDatabase,
+  startRoster,
+  tempDir,
+  uniqueEmail,
+  type TestRoster,
+} from '../support/roster.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/roster.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without the developer's own ROSTER_* settings, plus `env`. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('ROSTER_')),
+  );
+  return { ...base, ROSTER_DATA_DIR: tempDir('roster-cli-'), ...env };
+}
+
+function roster(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running command and resolves once its output matches `ready`. */
+function startProcess(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: cleanEnv(env) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    output: () => stdout,
+    async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = stdout.match(pattern);
+        if (match) return match;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop(): Promise<number | null> {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+beforeAll(async () => {
+  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+}, 120_000);
+
+describe.concurrent('roster CLI without a database', () => {
+  it('roster --help lists every command', async () => {
+    const run = await roster(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'bootstrap', 'api-keys', 'outbox']) {
+      expect(run.stdout).toContain(command);
+    }
+  });
+
+  it.each([
+    [['serve', '--help'], 'roster serve'],
+    [['migrate', '--help'], 'roster migrate'],
+    [['bootstrap', '--help'], '--email EMAIL --name NAME'],
+    [['api-keys', '--help'], 'create'],
+    [['api-keys', 'create', '--help'], '--account-id'],
+    [['outbox', '--help'], '--json'],
+  ])('%j prints its usage and exits 0', async (args, expected) => {
+    const run = await roster(args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: roster');
+    expect(run.stdout).toContain(expected);
+  });
+
+  it('an unknown command, subcommand or option is a usage error: exit 2', async () => {
+    const unknown = await roster(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect((await roster(['api-keys', 'delete'])).code).toBe(2);
+    const option = await roster(['bootstrap', '--mail', 'a@example.com']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('--mail');
+    expect((await roster([])).code).toBe(2);
+  });
+
+  it('a missing required option names it: exit 2', async () => {
+    const run = await roster(['bootstrap', '--email', 'a@example.com']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--name is required');
+    expect(run.stdout).toBe('');
+  });
+
+  it('a bad setting is a configuration error naming the variable: exit 2', async () => {
+    const run = await roster(['bootstrap', '--email', 'a@example.com', '--name', 'A', '--json'], {
+      ROSTER_DATABASE_URL: 'mysql://localhost/roster',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('ROSTER_DATABASE_URL');
+    expect(run.stdout).toBe('');
+    const ttl = await roster(['migrate'], { ROSTER_INVITATION_TTL: 'a week' });
+    expect(ttl.code).toBe(2);
+    expect(ttl.stderr).toContain('ROSTER_INVITATION_TTL');
+  });
+
+  it('an unreachable database is reported clearly: exit 1', async () => {
+    const run = await roster(['migrate'], {
+      ROSTER_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/roster',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot reach the database');
+  });
+});
+
+describeEachDatabase('roster CLI', (database) => {
+  let dbUrl: string;
+  let server: TestRoster;
+
+  beforeAll(async () => {
+    dbUrl = databaseUrl(database, tempDir());
+    // Slow retries, so a refused email stays visible as pending to `roster outbox`.
+    server = await startRoster(database, {
+      env: { ROSTER_DATABASE_URL: dbUrl },
+      worker: { backoffBaseMs: 60_000, backoffMaxMs: 60_000 },
+    });
+  });
+  afterAll(() => server.close());
+
+  const cli = (...args: string[]) => roster(args, { ROSTER_DATABASE_URL: dbUrl });
+
+  async function bootstrap(email = uniqueEmail('admin')) {
+    const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    return {
+      email,
+      ...(JSON.parse(run.stdout) as { account_id: string; user_id: string; api_key: string }),
+    };
+  }
+
+  async function createUser(key: string, email: string, extra: Record<string, unknown> = {}) {
+    const response = await server.api(key, 'POST', '/v2/users', {
+      name: 'Grace',
+      email,
+      role: { type: 'predefined', name: 'member' },
+      invite_mode: 'none',
+      ...extra,
+    });
+    expect(response.status).toBe(201);
+    return response.body as { id: string };
+  }
+
+  describe('migrate', () => {
+    it('brings a new database up to date, and says so when run again', async () => {
+      const fresh = database === 'sqlite' ? `sqlite:${path.join(tempDir(), 'fresh.db')}` : dbUrl;
+      const first = await roster(['migrate'], { ROSTER_DATABASE_URL: fresh });
+      expect(first.code).toBe(0);
+      if (database === 'sqlite')
+        expect(first.stdout).toMatch(/Applied \d+ migration\(s\): 0001-initial/);
+      const second = await roster(['migrate'], { ROSTER_DATABASE_URL: fresh });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('up to date');
+    });
+  });
+
+  describe.concurrent('bootstrap', () => {
+    it('--json prints exactly account_id, user_id and api_key, and the key works', async () => {
+      const email = uniqueEmail('admin');
+      const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json');
+      expect(run.code).toBe(0);
+      const printed = JSON.parse(run.stdout) as Record<string, string>;
+      expect(Object.keys(printed).sort()).toEqual(['account_id', 'api_key', 'user_id']);
+      expect(run.stdout.trim()).toBe(JSON.stringify(printed));
+      expect(decodeId('Account', printed.account_id!)).toBeDefined();
+      expect(decodeId('User', printed.user_id!)).toBeDefined();
+      expect(printed.api_key!.startsWith(API_KEY_PREFIX)).toBe(true);
+
+      const me = await server.api(printed.api_key, 'GET', `/v2/users/${printed.user_id}`);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({
+        id: printed.user_id,
+        email,
+        name: 'Ada Admin',
+        status: 'active',
+        role: { type: 'predefined', name: 'admin' },
+        is_developer: true,
+      });
+    });
+
+    it('runs any number of times, each run a new account with its own admin', async () => {
+      const email = uniqueEmail('admin');
+      const first = await bootstrap(email);
+      const second = await bootstrap(email);
+      expect(second.account_id).not.toBe(first.account_id);
+      expect(second.user_id).not.toBe(first.user_id);
+      for (const made of [first, second]) {
+        const list = await server.api(made.api_key, 'GET', '/v2/users');
+        expect(list.status).toBe(200);
+        expect(list.body.users.map((u: { id: string }) => u.id)).toEqual([made.user_id]);
+      }
+    });
+
+    it('without --json tells a person what was made and shows the key once', async () => {
+      const email = uniqueEmail('admin');
+      const run = await cli('bootstrap', '--email', email, '--name', 'Ada', '--account', 'Acme');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('"Acme"');
+      expect(run.stdout).toContain(email);
+      const key = run.stdout.match(/API key \(shown once, keep it safe\): (\S+)/)?.[1];
+      expect((await server.api(key, 'GET', '/v2/users')).status).toBe(200);
+    });
+
+    it('an invalid email or name is refused with a clear message: exit 1', async () => {
+      const email = await cli('bootstrap', '--email', 'not-an-email', '--name', 'A', '--json');
+      expect(email.code).toBe(1);
+      expect(email.stderr).toContain('email must contain @');
+      expect(email.stdout).toBe('');
+      const name = await cli('bootstrap', '--email', uniqueEmail(), '--name', '   ');
+      expect(name.code).toBe(2);
+    });
+  });
+
+  describe.concurrent('api-keys create', () => {
+    it('mints a key for an existing developer in the given account; same JSON shape', async () => {
+      const admin = await bootstrap();
+      const email = uniqueEmail('member');
+      const member = await createUser(admin.api_key, email);
+      const run = await cli(
+        'api-keys',
+        'create',
+        '--email',
+        email.toUpperCase(),
+        '--account-id',
+        admin.account_id,
+        '--json',
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const printed = JSON.parse(run.stdout) as Record<string, string>;
+      expect(Object.keys(printed).sort()).toEqual(['account_id', 'api_key', 'user_id']);
+      expect(printed).toMatchObject({ account_id: admin.account_id, user_id: member.id });
+      // The key acts as the member: may read, may not create.
+      expect((await server.api(printed.api_key, 'GET', `/v2/users/${member.id}`)).status).toBe(200);
+      const create = await server.api(printed.api_key, 'POST', '/v2/users', {
+        name: 'X',
+        email: uniqueEmail(),
+        role: { type: 'predefined', name: 'member' },
+        invite_mode: 'none',
+      });
+      expect(create.status).toBe(403);
+    });
+
+    it('finds the only account with that email when --account-id is left out', async () => {
+      const admin = await bootstrap();
+      const run = await cli('api-keys', 'create', '--email', admin.email, '--json');
+      expect(run.code).toBe(0);
+      const printed = JSON.parse(run.stdout) as Record<string, string>;
+      expect(printed).toMatchObject({ account_id: admin.account_id, user_id: admin.user_id });
+      expect(printed.api_key).not.toBe(admin.api_key);
+    });
+
+    it('asks for --account-id when several accounts have that email: exit 1', async () => {
+      const email = uniqueEmail('admin');
+      const first = await bootstrap(email);
+      await bootstrap(email);
+      const run = await cli('api-keys', 'create', '--email', email, '--json');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('--account-id');
+      expect(run.stdout).toBe('');
+      const chosen = await cli(
+        'api-keys',
+        'create',
+        '--email',
+        email,
+        '--account-id',
+        first.account_id,
+        '--json',
+      );
+      expect(JSON.parse(chosen.stdout).user_id).toBe(first.user_id);
+    });
+
+    it('an unknown email is refused: exit 1', async () => {
+      const run = await cli('api-keys', 'create', '--email', uniqueEmail('nobody'), '--json');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No user with email');
+      expect(run.stdout).toBe('');
+    });
+
+    it('an --account-id that is not an account id is refused clearly: exit 1', async () => {
+      const admin = await bootstrap();
+      for (const accountId of ['nope', admin.user_id]) {
+        const run = await cli(
+          'api-keys',
+          'create',
+          '--email',
+          admin.email,
+          '--account-id',
+          accountId,
+        );
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain('is not an account id');
+      }
+    });
+
+    it('the email in another account is not found with this --account-id: exit 1', async () => {
+      const admin = await bootstrap();
+      const other = await bootstrap();
+      const run = await cli(
+        'api-keys',
+        'create',
+        '--email',
+        admin.email,
+        '--account-id',
+        other.account_id,
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No user with email');
+    });
+
+    it('refuses a non-developer, an invited user and a deleted user: exit 1', async () => {
+      const admin = await bootstrap();
+      const annotator = uniqueEmail('annotator');
+      await createUser(admin.api_key, annotator, {
+        role: { type: 'predefined', name: 'annotator' },
+      });
+      const invited = uniqueEmail('invited');
+      await createUser(admin.api_key, invited, { invite_mode: 'temporary_password' });
+      const deleted = uniqueEmail('deleted');
+      const gone = await createUser(admin.api_key, deleted);
+      await server.api(admin.api_key, 'DELETE', `/v2/users/${gone.id}`);
+
+      const runFor = (email: string) =>
+        cli('api-keys', 'create', '--email', email, '--account-id', admin.account_id, '--json');
+      const notDeveloper = await runFor(annotator);
+      expect(notDeveloper.code).toBe(1);
+      expect(notDeveloper.stderr).toContain('not a developer');
+      const notActive = await runFor(invited);
+      expect(notActive.code).toBe(1);
+      expect(notActive.stderr).toContain('not finished registration');
+      const notThere = await runFor(deleted);
+      expect(notThere.code).toBe(1);
+      expect(notThere.stderr).toContain('No user with email');
+    });
+  });
+
+  describe('outbox', () => {
+    it('lists pending and dead email with attempts and last error, never a link or token', async () => {
+      const admin = await bootstrap();
+      const retried = uniqueEmail('later');
+      const refused = uniqueEmail('never');
+      const delivered = uniqueEmail('fine');
+      server.smtp.onMessage = (session) => {
+        const to = session.envelope.rcptTo.map((r) => r.address).join();
+        if (to === retried)
+          return Object.assign(new Error('Try again later'), { responseCode: 451 });
+        if (to === refused)
+          return Object.assign(new Error('No such mailbox'), { responseCode: 550 });
+        return undefined;
+      };
+      try {
+        for (const email of [retried, refused, delivered]) {
+          await createUser(admin.api_key, email, { invite_mode: 'email_link' });
+        }
+        await server.smtp.waitFor((m) => m.to.includes(delivered));
+        await waitForAttempts(server, [retried, refused]);
+      } finally {
+        server.smtp.onMessage = undefined;
+      }
+
+      const run = await cli('outbox', '--json', '--limit', '10000');
+      expect(run.code).toBe(0);
+      const rows = JSON.parse(run.stdout) as Record<string, unknown>[];
+      const mine = rows.filter((row) =>
+        [retried, refused, delivered].includes(row.recipient as string),
+      );
+      expect(mine).toHaveLength(2);
+      const pending = mine.find((row) => row.recipient === retried)!;
+      expect(Object.keys(pending).sort()).toEqual([
+        'attempts',
+        'created_at',
+        'id',
+        'last_error',
+        'next_attempt_at',
+        'recipient',
+        'status',
+        'template',
+      ]);
+      expect(pending).toMatchObject({ template: 'invitation', status: 'pending', attempts: 1 });
+      expect(pending.last_error).toContain('451');
+      expect(Date.parse(pending.next_attempt_at as string)).toBeGreaterThan(Date.now());
+      const dead = mine.find((row) => row.recipient === refused)!;
+      expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+      expect(dead.last_error).toContain('550');
+
+      const text = await cli('outbox', '--limit', '10000');
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/ID\s+TEMPLATE\s+RECIPIENT\s+STATUS\s+ATTEMPTS\s+NEXT ATTEMPT/);
+      expect(text.stdout).toContain(retried);
+      expect(text.stdout).not.toContain(delivered);
+      for (const output of [run.stdout, text.stdout]) {
+        expect(output).not.toMatch(/token|https?:\/\//i);
+        expect(output).not.toContain(server.server.deps.serverSecret);
+      }
+    });
+
+    it('--limit must be a positive whole number: exit 2', async () => {
+      expect((await cli('outbox', '--limit', 'all')).code).toBe(2);
+    });
+  });
+
+  describe('serve', () => {
+    it('serves the API until SIGTERM, then exits 0', async () => {
+      const env = {
+        ROSTER_DATABASE_URL: dbUrl,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        ROSTER_API_RATE_LIMIT: '0',
+      };
+      const process = startProcess(BIN, ['serve'], env);
+      const [, url] = await process.waitFor(/listening on (http:\/\/[\d.:]+)/);
+      const admin = await bootstrap();
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      const users = await fetch(`${url}/v2/users`, {
+        headers: { authorization: `Bearer ${admin.api_key}` },
+      });
+      expect(users.status).toBe(200);
+      expect(await process.stop()).toBe(0);
+    });
+
+    if (database === 'sqlite') {
+      it('npm start (dist/main.js) on an empty database prints an admin key and a curl line that works', async () => {
+        const empty = `sqlite:${path.join(tempDir(), 'empty.db')}`;
+        const process = startProcess(path.join(ROOT, 'dist/main.js'), [], {
+          ROSTER_DATABASE_URL: empty,
+          HOST: '127.0.0.1',
+          PORT: '0',
+        });
+        const [, key, url] = await process.waitFor(
+          /curl -H "Authorization: Bearer (\S+)" (http:\/\/\S+\/v2\/users)/,
+        );
+        expect(process.output()).toContain('admin@example.com');
+        const response = await fetch(url!, { headers: { authorization: `Bearer ${key}` } });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { users: { email: string }[] };
+        expect(body.users.map((u) => u.email)).toEqual(['admin@example.com']);
+        expect(await process.stop()).toBe(0);
+      });
+    }
+  });
+});
+
+/** Waits until each recipient's outbox row has been tried at least once. */
+async function waitForAttempts(server: TestRoster, recipients: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const rows = await server.server.deps.db.kysely
+      .selectFrom('outbox')
+      .select(['recipient', 'attempts', 'status'])
+      .where('recipient', 'in', recipients)
+      .execute();
+    const tried = rows.filter((row) => Number(row.attempts) >= 1 && row.status !== 'processing');
+    if (tried.length === recipients.length) return;
+    if (Date.now() > deadline) throw new Error(`outbox rows not tried: ${JSON.stringify(rows)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
