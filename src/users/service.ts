@@ -70,6 +70,14 @@ async function findVisibleUser(db: Trx | Deps['db']['kysely'], actor: Actor, use
   return row;
 }
 
+/** The same, locked for the rest of the transaction (see store.lockUser). */
+async function lockVisibleUser(trx: Trx, actor: Actor, userId: string) {
+  await store.lockUser(trx, actor.accountId, userId);
+  const row = await store.findUserById(trx, actor.accountId, userId);
+  if (!row || row.state === 'inactive') throw userNotFound();
+  return row;
+}
+
 // ---------------------------------------------------------------------------------------
 // Create
 
@@ -153,7 +161,11 @@ async function createInTransaction(
   password: PreparedPassword | undefined,
 ): Promise<CreateUserResult> {
   const now = deps.clock();
-  const existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+  let existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+  if (existing) {
+    await store.lockUser(trx, actor.accountId, existing.id);
+    existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+  }
   const existingStatus = existing
     ? deriveStatus(existing.state, existing.invitation_expires_at, now)
     : undefined;
@@ -319,7 +331,7 @@ export async function updateUser(
   }
   return inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
-    const row = await findVisibleUser(trx, actor, userId);
+    const row = await lockVisibleUser(trx, actor, userId);
     const changes: store.UserChanges = {};
     if (name !== undefined && name !== row.name) changes.name = name;
     if (input.isDeveloper !== undefined && input.isDeveloper !== (row.is_developer === 1)) {
@@ -336,6 +348,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
   if (userId === actor.userId) throw new Invalid('You cannot delete yourself');
   await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
+    await store.lockUser(trx, actor.accountId, userId);
     const row = await store.findUserById(trx, actor.accountId, userId);
     if (!row) throw userNotFound();
     if (row.state === 'inactive') return;
@@ -353,7 +366,7 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
   require(actor, 'USER_CREATE');
   await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
-    const row = await findVisibleUser(trx, actor, userId);
+    const row = await lockVisibleUser(trx, actor, userId);
     const status = deriveStatus(row.state, row.invitation_expires_at, now);
     if (status !== 'invited') {
       throw new Invalid(`Only invited users can be sent a new invitation; this user is ${status}`);
@@ -368,7 +381,7 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
   require(actor, 'USER_UPDATE');
   await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
-    const row = await findVisibleUser(trx, actor, userId);
+    const row = await lockVisibleUser(trx, actor, userId);
     if (row.state !== 'active') {
       throw new Invalid('This user has not finished registration; resend the invitation instead');
     }

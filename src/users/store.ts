@@ -288,3 +288,19 @@ export async function listUsers(db: Queryable, filter: ListFilter): Promise<User
     .limit(filter.limit + 1)
     .execute();
 }
+
+/**
+ * On PostgreSQL, locks the user's row until the transaction ends, so use cases that read a
+ * user and then change it take turns instead of acting on what they read before another
+ * committed. (SQLite runs one write transaction at a time already.)
+ */
+export async function lockUser(trx: Trx, accountId: string, userId: string): Promise<void> {
+  if (isSqlite(trx)) return;
+  await trx
+    .selectFrom('users')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', userId)
+    .forUpdate()
+    .execute();
+}
