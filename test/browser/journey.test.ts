@@ -87,7 +87,7 @@ describe.skipIf(!available)('the invited person in a real browser', () => {
     expect(await page.textContent('main')).toContain(person.email);
     // The stylesheet was allowed by the page's policy and applied.
     const background = await page.evaluate(
-      () => getComputedStyle(document.querySelector('main')!).backgroundColor,
+      "getComputedStyle(document.querySelector('main')).backgroundColor",
     );
     expect(background).toBe('rgb(255, 255, 255)');
     await screenshot(page, 'browser-email-link.png');

@@ -40,7 +40,7 @@ describeEachDatabase('accepting an invitation', (database) => {
       expect(page.body).toContain(accountName);
       expect(page.body).toMatch(/<label for="password">New password<\/label>/);
       expect(page.body).toMatch(/<label for="confirmation">Confirm new password<\/label>/);
-      expect(page.body).toContain('id="password" name="password" type="password"');
+      expect(page.body).toMatch(/id="password"\s+name="password"\s+type="password"/);
     }
     expect(await statusOf(roster, admin, person.id)).toBe('invited');
   });
