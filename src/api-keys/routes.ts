@@ -151,6 +151,10 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
   app.post(
     '/api-keys/:api_key_id/refresh',
     {
+      // The body is optional: a bare POST (no body, no Content-Type) refreshes with defaults.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags,
         operationId: 'refresh_api_key',

@@ -9,6 +9,7 @@ import type { Actor } from '../auth/permissions.js';
 import { inTransaction } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Unprocessable } from '../http/problem.js';
 import type { Position } from '../http/cursor.js';
+import { normalizeName } from '../users/rules.js';
 import * as store from './store.js';
 
 export interface NewKey {
@@ -62,6 +63,10 @@ function checkKeyType(keyType: string): void {
 
 export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput) {
   checkKeyType(input.keyType);
+  const name = normalizeName(input.name);
+  if ('problem' in name) {
+    throw new Invalid(`name ${name.problem}`, [{ field: 'name', message: name.problem }]);
+  }
   const now = deps.clock();
   if (input.expiresAt !== undefined && input.expiresAt <= now) {
     throw new Invalid('expires_at must be in the future', [
@@ -75,7 +80,7 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
         accountId: actor.accountId,
         userId: actor.userId,
         createdByUserId: actor.userId,
-        name: input.name,
+        name: name.name,
         description: input.description ?? null,
         expiresAt: input.expiresAt ?? null,
       },
@@ -96,7 +101,8 @@ export async function listKeys(deps: Deps, actor: Actor, input: ListKeysInput) {
   if (input.userId !== undefined && actor.role !== 'admin') {
     throw new Forbidden('Only admins may list the keys of another user');
   }
-  if (input.keyType !== undefined) checkKeyType(input.keyType);
+  // Service keys are not supported, so none ever match.
+  if (input.keyType !== undefined && input.keyType !== 'user') return { keys: [] };
   const rows = await store.listKeys(deps.db.kysely, {
     accountId: actor.accountId,
     userId: input.userId ?? actor.userId,
@@ -150,6 +156,8 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
     const old = await findManagedKey(trx, actor, keyId);
     if (old.revoked_at !== null && old.revoked_at <= now)
       throw new Invalid('This API key is revoked and cannot be refreshed');
+    if (old.expires_at !== null && old.expires_at <= now)
+      throw new Invalid('This API key has expired and cannot be refreshed; create a new one');
     if (input.expiresAt !== undefined) {
       if (input.expiresAt <= now) {
         throw new Invalid('expires_at must be in the future', [
