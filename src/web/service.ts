@@ -13,6 +13,7 @@ import { queuePasswordReset } from '../users/service.js';
 import { endSessionsOfUser, startSession, type Session } from '../sessions/service.js';
 import { deviceCookieFor, trustedDeviceNonce } from './device.js';
 import {
+  EMAIL_LIMIT,
   emailThrottleKey,
   RESET_EMAIL_INTERVAL_MS,
   signInThrottleRules,
@@ -324,7 +325,7 @@ export async function changePassword(
   if (!currentHash) return { kind: 'no-password' };
   const now = deps.clock();
   const rules = [
-    { key: emailThrottleKey(normalizeEmail(session.email), user.accountId), limit: 10 },
+    { key: emailThrottleKey(normalizeEmail(session.email), user.accountId), limit: EMAIL_LIMIT },
   ];
   const retryAfterMs = await throttleDelay(deps, rules, now);
   if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };

@@ -200,6 +200,20 @@ describeEachDatabase('forgotten passwords', (database) => {
     expect(reset.status).toBe(303);
   });
 
+  it('changing the password while signed in kills a pending reset link', async () => {
+    const person = await activePerson(roster, admin);
+    await forgot(newVisitor(roster.url), person.email);
+    const link = await emailedLink(roster, person.email, '/password/reset');
+    await person.browser.get('/password/change');
+    const changed = await person.browser.post('/password/change', {
+      current: person.password,
+      password: 'Another-Quiet-Field-9',
+      confirmation: 'Another-Quiet-Field-9',
+    });
+    expect(changed.status).toBe(303);
+    expect((await newVisitor(roster.url).get(link)).status).toBe(400);
+  });
+
   it('asking again within a minute sends no second email', async () => {
     const person = await activePerson(roster, admin);
     await forgot(newVisitor(roster.url), person.email);
