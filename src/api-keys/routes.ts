@@ -63,6 +63,14 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
   app.post(
     '/api-keys',
     {
+      // A service-key request carries fields a user key does not have (organizations...):
+      // refuse it for what it is before the body's shape is checked.
+      preValidation: async (request) => {
+        const body = request.body as { key_type?: unknown } | null;
+        if (typeof body === 'object' && body?.key_type === 'service') {
+          service.checkKeyType(body.key_type);
+        }
+      },
       schema: {
         tags,
         operationId: 'create_api_key',

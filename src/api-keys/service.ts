@@ -57,7 +57,7 @@ export interface CreateKeyInput {
   expiresAt?: number;
 }
 
-function checkKeyType(keyType: string): void {
+export function checkKeyType(keyType: unknown): void {
   if (keyType !== 'user') throw new Invalid('Service keys are not supported; use key_type user');
 }
 

@@ -142,6 +142,13 @@ describeEachDatabase('API keys', (database) => {
       for (const keyType of ['service', 'SERVICE']) {
         expectProblem(await create(admin, { key_type: keyType }), 400, /[Ss]ervice keys/);
       }
+      // As Arize's clients send one: with the bindings a service key needs.
+      const withBindings = await create(admin, {
+        key_type: 'SERVICE',
+        account_role: { type: 'PREDEFINED', name: 'MEMBER' },
+        organizations: [{ org_id: 'T3JnOjE=', spaces: [{ space_id: 'U3BhY2U6MQ==' }] }],
+      });
+      expectProblem(withBindings, 400, /[Ss]ervice keys are not supported/);
       expect((await list(admin)).body.api_keys).toHaveLength(1); // only the bootstrap key
     });
 
