@@ -166,6 +166,8 @@ export function startOutboxWorker(
       .catch((error: unknown) => log.error({ err: error }, 'outbox worker failed; will retry'))
       .finally(() => {
         running = undefined;
+        // A wake-up that came while the last pass was finishing must not wait for the poll.
+        if (again) wake();
       });
   }
 
