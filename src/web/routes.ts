@@ -83,11 +83,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
   const csrf = (request: FastifyRequest) =>
     csrfToken(deps.serverSecret, web(request).csrfCookie, web(request).session?.id);
 
-  function startBrowserSession(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    signedIn: service.SignedIn,
-  ) {
+  function startBrowserSession(reply: FastifyReply, signedIn: service.SignedIn) {
     reply.setCookie(names.session, signedIn.sessionToken, {
       ...cookieOptions,
       maxAge: SESSION_ABSOLUTE_MS / 1000,
@@ -195,7 +191,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
       });
     switch (result.kind) {
       case 'signed-in':
-        startBrowserSession(request, reply, result);
+        startBrowserSession(reply, result);
         return reply.redirect(result.mustChangePassword ? '/password/change' : '/account', 303);
       case 'wrong':
         return show(reply, again({ error: pages.WRONG_CREDENTIALS }), 401);
@@ -242,7 +238,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
       );
     }
     await endBrowserSession(request, reply);
-    startBrowserSession(request, reply, result);
+    startBrowserSession(reply, result);
     return reply.redirect('/account?notice=welcome', 303);
   });
 
@@ -287,7 +283,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
       return show(reply, pages.resetPage(result.view, token, csrf(request), result.problem), 422);
     }
     await endBrowserSession(request, reply);
-    startBrowserSession(request, reply, result);
+    startBrowserSession(reply, result);
     return reply.redirect('/account?notice=password-reset', 303);
   });
 
@@ -310,7 +306,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
     });
     switch (result.kind) {
       case 'signed-in':
-        startBrowserSession(request, reply, result);
+        startBrowserSession(reply, result);
         return reply.redirect(
           `/account?notice=${session.mustChangePassword ? 'welcome' : 'password-changed'}`,
           303,

@@ -107,9 +107,44 @@ export async function viewInvitation(deps: Deps, token: string): Promise<LinkVie
 }
 
 /**
- * Finishes registration: the token is used once (of any number of concurrent submissions,
- * exactly one gets here), the password set and the user made active, in one transaction.
+ * Uses a link once and sets the password, in one transaction: of any number of concurrent
+ * submissions of one link, exactly one gets past consumeToken. The user must still be in state
+ * `from` (a user deleted meanwhile never becomes active). Every other session of the person
+ * ends and this browser is signed in.
  */
+async function useLink(
+  deps: Deps,
+  view: LinkView,
+  passwordHash: string,
+  from: 'pending' | 'active',
+): Promise<LinkInvalid | SignedIn> {
+  const user = { accountId: view.accountId, userId: view.userId };
+  try {
+    const sessionToken = await inTransaction(deps.db, async (trx) => {
+      const now = deps.clock();
+      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
+        throw new LinkNoLongerValid();
+      }
+      if (!(await store.setPassword(trx, { ...user, from }, passwordHash, now))) {
+        throw new LinkNoLongerValid();
+      }
+      await endSessionsOfUser(trx, user.accountId, user.userId);
+      // Proving control of the mailbox lifts the email's sign-in throttle.
+      const emailNormalized = normalizeEmail(view.email);
+      await store.clearFailures(trx, [
+        emailThrottleKey(emailNormalized, undefined),
+        emailThrottleKey(emailNormalized, user.accountId),
+      ]);
+      return startSession(trx, { ...user, mustChangePassword: false }, now);
+    });
+    return signedIn(deps, user, sessionToken);
+  } catch (error) {
+    if (error instanceof LinkNoLongerValid) return { kind: 'invalid' };
+    throw error;
+  }
+}
+
+/** Finishes registration: the user chooses a password and becomes active, signed in. */
 export async function acceptInvitation(
   deps: Deps,
   input: { token: string; password: string; confirmation: string },
@@ -118,24 +153,7 @@ export async function acceptInvitation(
   if (!view) return { kind: 'invalid' };
   const chosen = await choosePassword(input.password, input.confirmation, view);
   if ('kind' in chosen) return { ...chosen, view };
-  try {
-    const sessionToken = await inTransaction(deps.db, async (trx) => {
-      const now = deps.clock();
-      const user = { accountId: view.accountId, userId: view.userId };
-      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
-        throw new LinkNoLongerValid();
-      }
-      if (!(await store.setPassword(trx, { ...user, from: 'pending' }, chosen.hash, now))) {
-        throw new LinkNoLongerValid();
-      }
-      await endSessionsOfUser(trx, view.accountId, view.userId);
-      return startSession(trx, { ...user, mustChangePassword: false }, now);
-    });
-    return signedIn(deps, view, sessionToken);
-  } catch (error) {
-    if (error instanceof LinkNoLongerValid) return { kind: 'invalid' };
-    throw error;
-  }
+  return useLink(deps, view, chosen.hash, 'pending');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -400,28 +418,5 @@ export async function completePasswordReset(
   if (!view) return { kind: 'invalid' };
   const chosen = await choosePassword(input.password, input.confirmation, view);
   if ('kind' in chosen) return { ...chosen, view };
-  const user = { accountId: view.accountId, userId: view.userId };
-  try {
-    const sessionToken = await inTransaction(deps.db, async (trx) => {
-      const now = deps.clock();
-      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
-        throw new LinkNoLongerValid();
-      }
-      if (!(await store.setPassword(trx, { ...user, from: 'active' }, chosen.hash, now))) {
-        throw new LinkNoLongerValid();
-      }
-      await endSessionsOfUser(trx, user.accountId, user.userId);
-      const emailNormalized = normalizeEmail(view.email);
-      // Proving control of the mailbox lifts the email's sign-in throttle.
-      await store.clearFailures(trx, [
-        emailThrottleKey(emailNormalized, undefined),
-        emailThrottleKey(emailNormalized, user.accountId),
-      ]);
-      return startSession(trx, { ...user, mustChangePassword: false }, now);
-    });
-    return signedIn(deps, user, sessionToken);
-  } catch (error) {
-    if (error instanceof LinkNoLongerValid) return { kind: 'invalid' };
-    throw error;
-  }
+  return useLink(deps, view, chosen.hash, 'active');
 }
