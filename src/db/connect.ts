@@ -16,6 +16,39 @@ export interface Db {
 
 const INT8_OID = 20;
 
+/** Statements kept per SQLite connection; the least recently used one goes first. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The SQLite connection as Kysely sees it, keeping its prepared statements: Kysely prepares
+ * every query it runs, and preparing (parsing and planning) costs more than running a lookup
+ * by key. A statement is only ever used by one query at a time (Kysely holds the single
+ * connection for the length of each query), and SQLite re-prepares it by itself after a
+ * schema change.
+ */
+function keepingStatements(database: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    prepare(sql: string): Database.Statement {
+      let statement = statements.get(sql);
+      if (statement) {
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          statements.delete(statements.keys().next().value!);
+        }
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+    close(): void {
+      statements.clear();
+      database.close();
+    },
+  };
+}
+
 export function connect(config: DatabaseConfig, options: { poolSize?: number } = {}): Db {
   if (config.dialect === 'sqlite') {
     if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -24,7 +57,12 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+    // 32 MiB of page cache instead of the default 2 MiB: lookups in a large database then
+    // read their pages from memory rather than from the file.
+    database.pragma('cache_size = -32768');
+    const kysely = new Kysely<Tables>({
+      dialect: new SqliteDialect({ database: keepingStatements(database) }),
+    });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
