@@ -2,6 +2,7 @@
 import { sql, SqliteAdapter, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
 import { newId } from '../db/ids.js';
+import { precompiled } from '../db/precompiled.js';
 import type { Trx } from '../db/transaction.js';
 import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
 import type { UserStatus } from './rules.js';
@@ -27,15 +28,27 @@ function withInvitation(db: Queryable) {
     .select('t.expires_at as invitation_expires_at');
 }
 
+// Run on every create, read and update: compiled once (see db/precompiled.ts).
+const userByEmail = precompiled<{ accountId: string; emailNormalized: string }, UserRow>(
+  ['accountId', 'emailNormalized'],
+  (db, { accountId, emailNormalized }) =>
+    withInvitation(db)
+      .where('u.account_id', '=', accountId)
+      .where('u.email_normalized', '=', emailNormalized),
+);
+
+const userById = precompiled<{ accountId: string; userId: string }, UserRow>(
+  ['accountId', 'userId'],
+  (db, { accountId, userId }) =>
+    withInvitation(db).where('u.account_id', '=', accountId).where('u.id', '=', userId),
+);
+
 export function findUserByEmail(
   db: Queryable,
   accountId: string,
   emailNormalized: string,
 ): Promise<UserRow | undefined> {
-  return withInvitation(db)
-    .where('u.account_id', '=', accountId)
-    .where('u.email_normalized', '=', emailNormalized)
-    .executeTakeFirst();
+  return userByEmail.first(db, { accountId, emailNormalized });
 }
 
 export function findUserById(
@@ -43,10 +56,7 @@ export function findUserById(
   accountId: string,
   userId: string,
 ): Promise<UserRow | undefined> {
-  return withInvitation(db)
-    .where('u.account_id', '=', accountId)
-    .where('u.id', '=', userId)
-    .executeTakeFirst();
+  return userById.first(db, { accountId, userId });
 }
 
 export interface NewUser {
