@@ -63,14 +63,16 @@ export function upperResponseEnums(value: unknown, key?: string): unknown {
 
 /** Installs both directions on an encapsulated scope (the /v2 API). */
 export function registerEnumCase(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  // Callback-style hooks: they await nothing, and an async hook costs a promise per request.
+  app.addHook('preValidation', (request, _reply, done) => {
     lowerRequestEnums(request);
+    done();
   });
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    if (!request.headers['sdk-language']) return payload;
-    if (reply.getHeader('content-type')?.toString().startsWith('application/problem+json')) {
-      return payload;
-    }
-    return upperResponseEnums(payload);
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    const problem = reply
+      .getHeader('content-type')
+      ?.toString()
+      .startsWith('application/problem+json');
+    done(null, request.headers['sdk-language'] && !problem ? upperResponseEnums(payload) : payload);
   });
 }
