@@ -122,10 +122,11 @@ async function useLink(
   try {
     const sessionToken = await inTransaction(deps.db, async (trx) => {
       const now = deps.clock();
-      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
+      // The user row first, then the token: the same lock order as deleting a user.
+      if (!(await store.setPassword(trx, { ...user, from }, passwordHash, now))) {
         throw new LinkNoLongerValid();
       }
-      if (!(await store.setPassword(trx, { ...user, from }, passwordHash, now))) {
+      if (!(await store.consumeToken(trx, { id: view.tokenId, account_id: view.accountId }, now))) {
         throw new LinkNoLongerValid();
       }
       await endSessionsOfUser(trx, user.accountId, user.userId);
@@ -323,10 +324,10 @@ export async function changePassword(
     try {
       const sessionToken = await inTransaction(deps.db, async (trx) => {
         const now = deps.clock();
-        if (!(await store.consumeTemporaryPassword(trx, user.accountId, user.userId, now))) {
+        if (!(await store.setPassword(trx, { ...user, from: 'pending' }, chosen.hash, now))) {
           throw new LinkNoLongerValid();
         }
-        if (!(await store.setPassword(trx, { ...user, from: 'pending' }, chosen.hash, now))) {
+        if (!(await store.consumeTemporaryPassword(trx, user.accountId, user.userId, now))) {
           throw new LinkNoLongerValid();
         }
         await endSessionsOfUser(trx, user.accountId, user.userId);
