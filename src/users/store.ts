@@ -285,11 +285,11 @@ export async function listUsers(db: Queryable, filter: ListFilter): Promise<User
     query = query.where(sql<boolean>`u.email_normalized like ${pattern} escape '\\'`);
   }
   if (after) {
+    // A row-value comparison, not (created_at > x or (created_at = x and id > y)): both
+    // engines seek the (account_id, created_at, id) index with it, where the OR made SQLite
+    // read the account's list from the start to the cursor (100 ms at 900,000 rows deep).
     query = query.where((eb) =>
-      eb.or([
-        eb('u.created_at', '>', after.createdAt),
-        eb.and([eb('u.created_at', '=', after.createdAt), eb('u.id', '>', after.id)]),
-      ]),
+      eb(eb.refTuple('u.created_at', 'u.id'), '>', eb.tuple(after.createdAt, after.id)),
     );
   }
   return query
