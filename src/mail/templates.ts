@@ -2,6 +2,8 @@
  * Email templates. The outbox stores only the template's data (ids, never secrets);
  * the link is rebuilt at send time from the token id and the server secret.
  */
+import { escapeHtml } from '../html.js';
+
 export type TemplateData =
   | { template: 'invitation'; tokenId: string; userId: string }
   | { template: 'password_reset'; tokenId: string; userId: string };
@@ -17,10 +19,6 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function layout(paragraphs: string[], link: string, button: string): string {

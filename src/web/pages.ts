@@ -5,7 +5,7 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/password-policy.js';
 import type { Session } from '../sessions/service.js';
 import { CSRF_FIELD } from './csrf.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../html.js';
 import type { LinkView } from './service.js';
 import { STYLESHEET_PATH } from './stylesheet.js';
 
