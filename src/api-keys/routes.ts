@@ -6,7 +6,13 @@ import type { ApiKeysTable } from '../db/tables.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { decodeId, encodeId } from '../http/global-id.js';
 import { NotFound } from '../http/problem.js';
-import { AUTH_PROBLEMS, StringEnum, problems } from '../http/schemas.js';
+import {
+  AUTH_PROBLEMS,
+  Defaulted,
+  JSON_BODY_PROBLEMS,
+  StringEnum,
+  problems,
+} from '../http/schemas.js';
 import * as service from './service.js';
 
 const tags = ['API keys'];
@@ -90,6 +96,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           201: ApiKeyWithSecret,
           ...problems({
             400: 'Invalid body, service key, or expires_at in the past',
+            ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
           }),
         },
@@ -116,12 +123,19 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         summary: "List the caller's API keys (never the secrets)",
         querystring: Type.Object(
           {
-            status: StringEnum(['active', 'revoked'] as const, { default: 'active' }),
+            status: Defaulted(StringEnum(['active', 'revoked'] as const, { default: 'active' })),
             key_type: Type.Optional(StringEnum(['user', 'service'] as const)),
             user_id: Type.Optional(
               Type.String({ description: 'Admins only: list the keys of this user' }),
             ),
-            limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+            limit: Defaulted(
+              Type.Integer({
+                minimum: 1,
+                maximum: 100,
+                default: 50,
+                description: 'Page size, 1-100',
+              }),
+            ),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
           },
           { additionalProperties: false },
@@ -170,7 +184,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         description:
           'Revokes the old key and issues one with the same name, description and type, in one transaction. ' +
           'Without expires_at the new key keeps the old expiry; later than the old expiry is a 422. ' +
-          'grace_period_seconds keeps the old key working that long.',
+          'grace_period_seconds keeps the old key working that long. The body is optional: a bare POST ' +
+          'refreshes with these defaults.',
         params: KeyIdParams,
         body: Type.Optional(
           Type.Object(
@@ -187,6 +202,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
             400: 'Invalid body',
             404: 'No such key you may manage',
             422: 'expires_at later than the old expiry',
+            ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
           }),
         },

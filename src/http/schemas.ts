@@ -19,13 +19,27 @@ export const ProblemSchema = Type.Object(
 
 export const ProblemRef = Type.Unsafe<unknown>({ $ref: 'Problem#' });
 
-/** Error responses of a route: each status with the Problem shape and why it happens. */
+/**
+ * Error responses of a route: each status with the Problem shape and why it happens, under
+ * the media type problems are sent with.
+ */
 export function problems(statuses: Record<number, string>): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
   for (const [status, description] of Object.entries(statuses)) {
-    out[Number(status)] = Type.Unsafe({ $ref: 'Problem#', description });
+    out[Number(status)] = Type.Unsafe({
+      description,
+      content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+    });
   }
   return out;
+}
+
+/**
+ * A query parameter that may be left out: documented as optional, and typed as always there,
+ * since validation fills in its default.
+ */
+export function Defaulted<T extends TSchema>(schema: T): T {
+  return Type.Optional(schema) as unknown as T;
 }
 
 /** A string enum; requests may also spell it in upper case (see http/enum-case.ts). */
@@ -49,10 +63,17 @@ export const PaginationSchema = Type.Object(
 );
 
 export const PageQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Page size, 1-100' }),
+  limit: Defaulted(
+    Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Page size, 1-100' }),
+  ),
   cursor: Type.Optional(
     Type.String({ maxLength: 200, description: 'Opaque cursor from pagination.next_cursor' }),
   ),
+};
+
+/** Routes that take a JSON body. */
+export const JSON_BODY_PROBLEMS = {
+  415: 'The body is not application/json',
 };
 
 export const AUTH_PROBLEMS = {

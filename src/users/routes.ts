@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { decodeId } from '../http/global-id.js';
 import { NotFound } from '../http/problem.js';
-import { AUTH_PROBLEMS, problems } from '../http/schemas.js';
+import { AUTH_PROBLEMS, JSON_BODY_PROBLEMS, problems } from '../http/schemas.js';
 import {
   CreateUserBody,
   ListUsersQuery,
@@ -47,6 +47,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
           ...problems({
             400: 'Invalid body (names the field), or a custom role',
             409: 'A user with this email is active or was deleted',
+            ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
           }),
         },
@@ -139,7 +140,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         body: UpdateUserBody,
         response: {
           200: Type.Unsafe({ $ref: 'User#' }),
-          ...problems({ 400: 'Empty or invalid body', 404: 'No such user', ...AUTH_PROBLEMS }),
+          ...problems({
+            400: 'Empty or invalid body',
+            404: 'No such user',
+            ...JSON_BODY_PROBLEMS,
+            ...AUTH_PROBLEMS,
+          }),
         },
       },
     },

@@ -1,7 +1,7 @@
 /** TypeBox schemas of the users API: request and response shapes, shared with OpenAPI. */
 import { Type, type Static } from 'typebox';
 import { encodeId } from '../http/global-id.js';
-import { StringEnum } from '../http/schemas.js';
+import { Defaulted, StringEnum } from '../http/schemas.js';
 import { INVITE_MODES, ROLES, USER_STATUSES, EMAIL_MAX } from './rules.js';
 import type { User } from './service.js';
 
@@ -105,7 +105,9 @@ export const UserIdParams = Type.Object({
 
 export const ListUsersQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Page size, 1-100' }),
+    limit: Defaulted(
+      Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Page size, 1-100' }),
+    ),
     cursor: Type.Optional(
       Type.String({ maxLength: 200, description: 'Opaque cursor from pagination.next_cursor' }),
     ),
