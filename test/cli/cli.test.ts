@@ -126,6 +126,9 @@ describe.concurrent('roster CLI without a database', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('ROSTER_DATABASE_URL');
     expect(run.stdout).toBe('');
+    const serve = await roster(['serve'], { PORT: 'eighty' });
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('PORT');
     const ttl = await roster(['migrate'], { ROSTER_INVITATION_TTL: 'a week' });
     expect(ttl.code).toBe(2);
     expect(ttl.stderr).toContain('ROSTER_INVITATION_TTL');
@@ -234,6 +237,31 @@ describeEachDatabase('roster CLI', (database) => {
         const list = await server.api(made.api_key, 'GET', '/v2/users');
         expect(list.status).toBe(200);
         expect(list.body.users.map((u: { id: string }) => u.id)).toEqual([made.user_id]);
+      }
+    });
+
+    it('works on a brand-new database, creating its schema first', async () => {
+      const fresh = await ownDatabase(database);
+      try {
+        const url =
+          database === 'sqlite'
+            ? fresh.url.replace(/roster\.db$/, 'not/yet/there/roster.db')
+            : fresh.url;
+        const run = await roster(
+          ['bootstrap', '--email', uniqueEmail('admin'), '--name', 'Ada', '--json'],
+          { ROSTER_DATABASE_URL: url },
+        );
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(0);
+        expect(Object.keys(JSON.parse(run.stdout)).sort()).toEqual([
+          'account_id',
+          'api_key',
+          'user_id',
+        ]);
+        const migrate = await roster(['migrate'], { ROSTER_DATABASE_URL: url });
+        expect(migrate.stdout).toContain('up to date');
+      } finally {
+        await fresh.drop();
       }
     });
 
