@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
 import type { OutboxTable } from '../db/tables.js';
 import { linkToken } from '../auth/secrets.js';
-import { render, type TemplateData } from './templates.js';
+import { render, type RenderedEmail, type TemplateData } from './templates.js';
 import { isPermanentFailure, type Transport } from './transport.js';
 
 export interface WorkerOptions {
@@ -61,20 +61,46 @@ async function claimDue(deps: Deps, options: WorkerOptions): Promise<OutboxTable
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
 }
 
-async function renderRow(deps: Deps, row: OutboxTable) {
+/**
+ * The email for a row, or why it must not be sent: a link that can no longer be used (the
+ * user was deleted, the link was replaced, used or expired while the email waited) would
+ * only mislead its reader.
+ */
+async function renderRow(
+  deps: Deps,
+  row: OutboxTable,
+): Promise<{ link: string; email: RenderedEmail } | { unsendable: string }> {
   const data = JSON.parse(row.payload) as TemplateData;
   const context = await deps.db.kysely
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('accounts as a', 'a.id', 't.account_id')
-    .select(['u.name as userName', 'a.name as accountName', 't.expires_at as expiresAt'])
+    .select([
+      'u.name as userName',
+      'u.state as userState',
+      'a.name as accountName',
+      't.expires_at as expiresAt',
+      't.revoked_at as revokedAt',
+      't.consumed_at as consumedAt',
+    ])
     .where('t.id', '=', data.tokenId)
     .where('t.account_id', '=', row.account_id)
     .executeTakeFirst();
-  if (!context) return undefined;
+  if (!context) return { unsendable: 'the token or user no longer exists' };
+  if (context.userState === 'inactive') {
+    return { unsendable: 'the user was deleted before the email could be sent' };
+  }
+  if (context.revokedAt !== null || context.consumedAt !== null) {
+    return { unsendable: 'the link was replaced or used before the email could be sent' };
+  }
+  const expiresAt = Number(context.expiresAt);
+  if (expiresAt <= deps.clock()) {
+    return { unsendable: 'the link expired before the email could be sent' };
+  }
   const path = data.template === 'invitation' ? '/invitations/accept' : '/password/reset';
   const link = `${deps.config.publicUrl}${path}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
-  return { link, email: render(data, { ...context, link }) };
+  const { userName, accountName } = context;
+  return { link, email: render(data, { userName, accountName, expiresAt, link }) };
 }
 
 async function deliver(
@@ -94,12 +120,9 @@ async function deliver(
       .execute();
   try {
     const rendered = await renderRow(deps, row);
-    if (!rendered) {
-      await mark({
-        status: 'dead',
-        lease_until: null,
-        last_error: 'the token or user no longer exists',
-      });
+    if ('unsendable' in rendered) {
+      await mark({ status: 'dead', lease_until: null, last_error: rendered.unsendable });
+      log.info({ outboxId: row.id, reason: rendered.unsendable }, 'email not sent');
       return;
     }
     await transport.send({

@@ -295,6 +295,86 @@ describeEachDatabase('outbox delivery', (database) => {
     });
   });
 
+  describe('links that died while their email waited', () => {
+    /** Refuses (451) email to `recipients` until the returned release() is called. */
+    function holdMail(recipients: string[]): () => void {
+      let held = true;
+      roster.smtp.onMessage = (session) =>
+        held && recipients.includes(recipientOf(session))
+          ? smtpRefusal(451, 'Greylisted, try later')
+          : undefined;
+      return () => {
+        held = false;
+      };
+    }
+    const tried = (email: string) =>
+      rowWith(deps(), email, (r) => r.status === 'pending' && r.attempts >= 1, 'a first attempt');
+
+    it('an invitation to a user deleted meanwhile is not sent', async () => {
+      const email = uniqueEmail('deleted');
+      const release = holdMail([email]);
+      try {
+        const created = await post(member(email, 'email_link'));
+        await tried(email);
+        await roster.api(admin.key, 'DELETE', `/v2/users/${created.body.id}`);
+        release();
+        const row = await rowWith(deps(), email, (r) => r.status === 'dead', 'a dead row');
+        expect(row.last_error).toContain('deleted');
+      } finally {
+        roster.smtp.onMessage = undefined;
+      }
+      await sleep(300);
+      expect(roster.smtp.to(email)).toHaveLength(0);
+    });
+
+    it('after a resend only the newer link goes out, once', async () => {
+      const email = uniqueEmail('resent');
+      const release = holdMail([email]);
+      let userId: string;
+      try {
+        const created = await post(member(email, 'email_link'));
+        userId = decodeId('User', created.body.id)!;
+        await tried(email);
+        await roster.api(admin.key, 'POST', `/v2/users/${created.body.id}/resend-invitation`);
+        release();
+        await roster.smtp.waitFor((m) => m.to.includes(email));
+      } finally {
+        roster.smtp.onMessage = undefined;
+      }
+      const dropped = await rowWith(deps(), email, (r) => r.status === 'dead', 'a dead row');
+      expect(dropped.last_error).toContain('replaced');
+      await sleep(300);
+      const [mail, ...more] = roster.smtp.to(email);
+      expect(more).toHaveLength(0);
+      const token = new URL(linkIn(mail!, '/invitations/accept')).searchParams.get('token')!;
+      const live = await deps()
+        .db.kysely.selectFrom('user_tokens')
+        .select('token_hash')
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
+      expect(live.map((t) => t.token_hash)).toEqual([sha256(token)]);
+    });
+
+    it('an invitation whose link expired while SMTP refused it is not sent', async () => {
+      const email = uniqueEmail('late');
+      const release = holdMail([email]);
+      const eightDays = 8 * 24 * 3600 * 1000;
+      try {
+        await post(member(email, 'email_link'));
+        await tried(email);
+        roster.clock.advance(eightDays);
+        release();
+        const row = await rowWith(deps(), email, (r) => r.status === 'dead', 'a dead row');
+        expect(row.last_error).toContain('expired');
+      } finally {
+        roster.smtp.onMessage = undefined;
+        roster.clock.advance(-eightDays);
+      }
+      expect(roster.smtp.to(email)).toHaveLength(0);
+    });
+  });
+
   describe('promptness', () => {
     it('hands the email over within 2 s of the create, without waiting for a poll', async () => {
       const slow = await ownDatabase(database);
