@@ -125,13 +125,12 @@ function keyNotFound(): NotFound {
   return new NotFound('No API key with this id that you may manage');
 }
 
-/** A key of the caller's account that the caller created or owns, or that an admin manages. */
-async function findManagedKey(
-  db: Parameters<typeof store.findKey>[0],
-  actor: Actor,
-  keyId: string,
-) {
-  const key = await store.findKey(db, actor.accountId, keyId);
+/**
+ * A key of the caller's account that the caller created or owns, or that an admin manages;
+ * locked for the rest of the transaction.
+ */
+async function findManagedKey(trx: Trx, actor: Actor, keyId: string) {
+  const key = await store.findKeyForUpdate(trx, actor.accountId, keyId);
   if (!key) throw keyNotFound();
   const mine = key.user_id === actor.userId || key.created_by_user_id === actor.userId;
   if (!mine && actor.role !== 'admin') throw keyNotFound();

@@ -1,5 +1,5 @@
 /** SQL for API keys. Nothing else. */
-import type { Kysely } from 'kysely';
+import { SqliteAdapter, type Kysely } from 'kysely';
 import type { Position } from '../http/cursor.js';
 import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
@@ -46,17 +46,23 @@ export async function insertKey(db: Queryable, key: ApiKeysTable): Promise<void>
   await db.insertInto('api_keys').values(key).execute();
 }
 
-export function findKey(
-  db: Queryable,
+/**
+ * A key of the account, locked until the transaction ends on PostgreSQL, so two refreshes of one key take
+ * turns and the second sees the first's revocation. (SQLite runs one write transaction at a
+ * time already.)
+ */
+export function findKeyForUpdate(
+  trx: Trx,
   accountId: string,
   keyId: string,
 ): Promise<ApiKeysTable | undefined> {
-  return db
+  const query = trx
     .selectFrom('api_keys')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where('id', '=', keyId)
-    .executeTakeFirst();
+    .where('id', '=', keyId);
+  const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
+  return (sqlite ? query : query.forUpdate()).executeTakeFirst();
 }
 
 /** Revokes a key at `at` (now, or later for a grace period) unless it is already revoked sooner. */

@@ -419,6 +419,21 @@ describeEachDatabase('API keys', (database) => {
       expect(await works(key.key)).toBe(200);
     });
 
+    it('concurrent refreshes of one key issue exactly one replacement; the others are refused', async () => {
+      const admin = await roster.newAccount();
+      const old = await created(admin, { name: 'raced' });
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => refresh(admin.key, old.id)),
+      );
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, ...Array<number>(9).fill(400)]);
+      const active = (await list(admin)).body.api_keys.filter(
+        (k: { name: string }) => k.name === 'raced',
+      );
+      expect(active).toHaveLength(1);
+      expect(active[0].id).toBe(responses.find((r) => r.status === 200)!.body.id);
+    });
+
     it('a revoked or expired key cannot be refreshed: 400', async () => {
       const admin = await roster.newAccount();
       const revoked = await created(admin);
