@@ -32,6 +32,7 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
+import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 
 process.env.DISABLE_PRERELEASE_WARNING = 'true';
 
@@ -48,16 +49,23 @@ async function thrown(call: () => Promise<unknown>): Promise<Error> {
 }
 
 describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
+  let own: OwnDatabase;
   let roster: TestRoster;
   let admin: Caller;
   let client: Client;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
+    // Its own database: this suite moves its server's clock, and a worker with a clock in the
+    // future would take other test files' email from the shared PostgreSQL database.
+    own = await ownDatabase(database);
+    roster = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url } });
     admin = await roster.newAccount();
     client = createClient({ apiKey: admin.key, baseUrl: roster.url });
   });
-  afterAll(() => roster.close());
+  afterAll(async () => {
+    await roster.close();
+    await own.drop();
+  });
 
   const clientFor = (caller: Caller) => createClient({ apiKey: caller.key, baseUrl: roster.url });
   const member = (email = uniqueEmail()) => ({
@@ -300,6 +308,46 @@ describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
         getUser({ client: clientFor(outsider), userId: admin.userId }),
       );
       expect(otherAccount).toBeInstanceOf(NotFoundError);
+    });
+
+    it('an expired invitation is renewed by createUser: a UserCreated again, same id', async () => {
+      const email = uniqueEmail('expired');
+      const first = await createUser({ ...member(email), inviteMode: 'EMAIL_LINK' });
+      const eightDays = 8 * 24 * 3600 * 1000;
+      roster.clock.advance(eightDays);
+      try {
+        expect((await getUser({ client, userId: first.id })).status).toBe('EXPIRED');
+        const expired = await listUsers({ client, email, status: ['EXPIRED'] });
+        expect(expired.data.map((u) => u.id)).toEqual([first.id]);
+        const renewed = await createUser({
+          ...member(email),
+          name: 'Grace B. Hopper',
+          inviteMode: 'TEMPORARY_PASSWORD',
+        });
+        expect(renewed).toMatchObject({
+          id: first.id,
+          name: 'Grace B. Hopper',
+          status: 'INVITED',
+          inviteMode: 'TEMPORARY_PASSWORD',
+        });
+        expect('temporaryPassword' in renewed && renewed.temporaryPassword).toBeTruthy();
+      } finally {
+        roster.clock.advance(-eightDays);
+      }
+    });
+
+    it('too many requests surface as an APIError with statusCode 429', async () => {
+      const limited = await startRoster(database, { env: { ROSTER_API_RATE_LIMIT: '3' } });
+      try {
+        const owner = await limited.newAccount();
+        const limitedClient = createClient({ apiKey: owner.key, baseUrl: limited.url });
+        for (let i = 0; i < 3; i++) await listUsers({ client: limitedClient });
+        const error = await thrown(() => listUsers({ client: limitedClient }));
+        expect(error).toBeInstanceOf(APIError);
+        expect((error as APIError).statusCode).toBe(429);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('an unknown key is an AuthenticationError (401)', async () => {
