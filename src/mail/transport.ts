@@ -50,8 +50,15 @@ export function fileTransport(directory: string): Transport {
   return {
     async send(email) {
       const info = await builder.sendMail({ ...email, messageId: `<${email.id}@roster>` });
-      await fs.mkdir(directory, { recursive: true });
-      await fs.writeFile(path.join(directory, `${email.id}.eml`), info.message as Buffer);
+      const file = path.join(directory, `${email.id}.eml`);
+      // The directory is made when a write finds it missing, not before every email.
+      try {
+        await fs.writeFile(file, info.message as Buffer);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await fs.mkdir(directory, { recursive: true });
+        await fs.writeFile(file, info.message as Buffer);
+      }
     },
     close: () => builder.close(),
   };

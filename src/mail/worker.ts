@@ -1,7 +1,7 @@
 /**
  * The outbox worker: claims due rows with a lease, renders and sends them, and marks each
- * sent, or pending again with exponential backoff, or dead (a permanent refusal, or too
- * many attempts). A row whose lease ran out (its process died mid-send) is claimed again,
+ * sent (one UPDATE for the rows of a batch that went out), or pending again with exponential
+ * backoff, or dead (a permanent refusal, or too many attempts). A row whose lease ran out (its process died mid-send) is claimed again,
  * so a committed email is never lost. Several processes may run workers on PostgreSQL:
  * claims use FOR UPDATE SKIP LOCKED.
  */
@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
 import type { OutboxTable } from '../db/tables.js';
+import { precompiled } from '../db/precompiled.js';
 import { linkToken } from '../auth/secrets.js';
 import { render, type RenderedEmail, type TemplateData } from './templates.js';
 import { isPermanentFailure, type Transport } from './transport.js';
@@ -61,17 +62,19 @@ async function claimDue(deps: Deps, options: WorkerOptions): Promise<OutboxTable
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
 }
 
-/**
- * The email for a row, or why it must not be sent: a link that can no longer be used (the
- * user was deleted, the link was replaced, used or expired while the email waited) would
- * only mislead its reader.
- */
-async function renderRow(
-  deps: Deps,
-  row: OutboxTable,
-): Promise<{ link: string; email: RenderedEmail } | { unsendable: string }> {
-  const data = JSON.parse(row.payload) as TemplateData;
-  const context = await deps.db.kysely
+/** What an email says about its link and its reader; read once per email, so compiled once. */
+const renderContext = precompiled<
+  { tokenId: string; accountId: string },
+  {
+    userName: string;
+    userState: string;
+    accountName: string;
+    expiresAt: number;
+    revokedAt: number | null;
+    consumedAt: number | null;
+  }
+>(['tokenId', 'accountId'], (db, { tokenId, accountId }) =>
+  db
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('accounts as a', 'a.id', 't.account_id')
@@ -83,9 +86,24 @@ async function renderRow(
       't.revoked_at as revokedAt',
       't.consumed_at as consumedAt',
     ])
-    .where('t.id', '=', data.tokenId)
-    .where('t.account_id', '=', row.account_id)
-    .executeTakeFirst();
+    .where('t.id', '=', tokenId)
+    .where('t.account_id', '=', accountId),
+);
+
+/**
+ * The email for a row, or why it must not be sent: a link that can no longer be used (the
+ * user was deleted, the link was replaced, used or expired while the email waited) would
+ * only mislead its reader.
+ */
+async function renderRow(
+  deps: Deps,
+  row: OutboxTable,
+): Promise<{ link: string; email: RenderedEmail } | { unsendable: string }> {
+  const data = JSON.parse(row.payload) as TemplateData;
+  const context = await renderContext.first(deps.db.kysely, {
+    tokenId: data.tokenId,
+    accountId: row.account_id,
+  });
   if (!context) return { unsendable: 'the token or user no longer exists' };
   if (context.userState === 'inactive') {
     return { unsendable: 'the user was deleted before the email could be sent' };
@@ -103,13 +121,17 @@ async function renderRow(
   return { link, email: render(data, { userName, accountName, expiresAt, link }) };
 }
 
+/**
+ * Sends one claimed row. Returns true when it went out: the caller marks the batch's sent
+ * rows together. Any other outcome (unsendable, failed) is marked here.
+ */
 async function deliver(
   deps: Deps,
   transport: Transport,
   options: WorkerOptions,
   log: FastifyBaseLogger,
   row: OutboxTable,
-): Promise<void> {
+): Promise<boolean> {
   const db = deps.db.kysely;
   const mark = (values: Partial<Omit<OutboxTable, 'id'>>) =>
     db
@@ -123,7 +145,7 @@ async function deliver(
     if ('unsendable' in rendered) {
       await mark({ status: 'dead', lease_until: null, last_error: rendered.unsendable });
       log.info({ outboxId: row.id, reason: rendered.unsendable }, 'email not sent');
-      return;
+      return false;
     }
     await transport.send({
       id: row.id,
@@ -131,7 +153,6 @@ async function deliver(
       to: row.recipient,
       ...rendered.email,
     });
-    await mark({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null });
     log.info({ outboxId: row.id, template: row.template }, 'email sent');
     if (!deps.config.smtpUrl) {
       // Without SMTP the message is a file; the link in the log lets a developer click through.
@@ -140,6 +161,7 @@ async function deliver(
         `${row.template} link for ${row.recipient}`,
       );
     }
+    return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const dead = isPermanentFailure(error) || row.attempts >= options.maxAttempts;
@@ -153,7 +175,23 @@ async function deliver(
       { outboxId: row.id, attempts: row.attempts, dead, err: message },
       'email not delivered',
     );
+    return false;
   }
+}
+
+/**
+ * Marks the rows of a batch that went out, in one statement: a commit per email cost more
+ * than sending it to a file. (A crash before this line sends the batch again once its lease
+ * runs out, as a crash between a send and its mark always could.)
+ */
+async function markSent(deps: Deps, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await deps.db.kysely
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null })
+    .where('id', 'in', ids)
+    .where('status', '=', 'processing')
+    .execute();
 }
 
 export function startOutboxWorker(
@@ -173,7 +211,13 @@ export function startOutboxWorker(
       for (;;) {
         const rows = await claimDue(deps, options);
         if (rows.length === 0) break;
-        await Promise.all(rows.map((row) => deliver(deps, transport, options, log, row)));
+        const sent = await Promise.all(
+          rows.map((row) => deliver(deps, transport, options, log, row)),
+        );
+        await markSent(
+          deps,
+          rows.filter((_, i) => sent[i]).map((row) => row.id),
+        );
         if (stopped) return;
       }
     } while (again && !stopped);
