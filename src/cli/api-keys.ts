@@ -1,16 +1,15 @@
 import { mintKeyForUser } from '../accounts/service.js';
-import { encodeId } from '../http/global-id.js';
 import {
   ENVIRONMENT_HELP,
   parseOptions,
   print,
   printHelp,
-  printJson,
   required,
   UsageError,
   type Command,
 } from './command.js';
 import { withDeps } from './deps.js';
+import { printNewKey } from './new-key.js';
 
 const CREATE_HELP = `Usage: roster api-keys create --email EMAIL [--account-id ACCOUNT_ID] [--name NAME] [--json]
 
@@ -63,17 +62,10 @@ async function createKey(args: string[]): Promise<number> {
   const made = await withDeps((deps) =>
     mintKeyForUser(deps, { email, accountId: options['account-id'], name: options.name }),
   );
-  const accountId = encodeId('Account', made.accountId);
-  const userId = encodeId('User', made.userId);
-  if (options.json) {
-    printJson({ account_id: accountId, user_id: userId, api_key: made.apiKey });
-    return 0;
-  }
-  print(
-    [
+  return printNewKey(
+    made,
+    options.json,
+    ({ accountId, userId }) =>
       `Created an API key for ${email} (user_id ${userId}, account_id ${accountId}).`,
-      `API key (shown once, keep it safe): ${made.apiKey}`,
-    ].join('\n'),
   );
-  return 0;
 }

@@ -1,15 +1,7 @@
 import { bootstrapAccount } from '../accounts/service.js';
-import { encodeId } from '../http/global-id.js';
-import {
-  ENVIRONMENT_HELP,
-  parseOptions,
-  print,
-  printHelp,
-  printJson,
-  required,
-  type Command,
-} from './command.js';
+import { ENVIRONMENT_HELP, parseOptions, printHelp, required, type Command } from './command.js';
 import { withDeps } from './deps.js';
+import { printNewKey } from './new-key.js';
 
 export const bootstrapCommand: Command = {
   help: `Usage: roster bootstrap --email EMAIL --name NAME [--account ACCOUNT_NAME] [--json]
@@ -40,19 +32,12 @@ ${ENVIRONMENT_HELP}`,
     const name = required(options.name, '--name');
     const accountName = options.account ?? `${name.trim()}'s account`;
     const made = await withDeps((deps) => bootstrapAccount(deps, { accountName, email, name }));
-    const accountId = encodeId('Account', made.accountId);
-    const userId = encodeId('User', made.userId);
-    if (options.json) {
-      printJson({ account_id: accountId, user_id: userId, api_key: made.apiKey });
-      return 0;
-    }
-    print(
-      [
-        `Created the account "${accountName}" (account_id ${accountId})`,
+    return printNewKey(
+      made,
+      options.json,
+      ({ accountId, userId }) =>
+        `Created the account "${accountName}" (account_id ${accountId})\n` +
         `with the admin ${email} (user_id ${userId}).`,
-        `API key (shown once, keep it safe): ${made.apiKey}`,
-      ].join('\n'),
     );
-    return 0;
   },
 };
