@@ -47,9 +47,9 @@ export async function insertKey(db: Queryable, key: ApiKeysTable): Promise<void>
 }
 
 /**
- * A key of the account, locked until the transaction ends on PostgreSQL, so two refreshes of one key take
- * turns and the second sees the first's revocation. (SQLite runs one write transaction at a
- * time already.)
+ * A key of the account, locked until the transaction ends on PostgreSQL, so two refreshes of
+ * one key take turns and the second sees the first's revocation. (SQLite runs one write
+ * transaction at a time already.)
  */
 export function findKeyForUpdate(
   trx: Trx,

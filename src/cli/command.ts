@@ -1,7 +1,7 @@
 /**
- * What every `roster` command is: a name, its help, and a run function returning an exit
- * code. Exit codes: 0 done, 1 refused (the database said no: unknown email, bad value...),
- * 2 usage or configuration error.
+ * What every `roster` command is: its help, and a run function returning an exit code.
+ * Exit codes: 0 done, 1 refused (unknown email, invalid value...), 2 usage or configuration
+ * error. Also the option parsing and printing the commands share.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -45,7 +45,7 @@ export function printHelp(text: string): number {
   return 0;
 }
 
-/** The JSON that bootstrap and api-keys create print with --json, and nothing else. */
+/** One line of JSON: what --json prints, and nothing else. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
