@@ -1,5 +1,6 @@
 /**
- * Start-up, in order: database -> migrations -> server secret -> app -> listen -> outbox worker.
+ * Start-up, in order: database -> migrations -> server secret -> app -> listen -> outbox worker
+ * and email search indexer.
  * main.ts runs it for the `serve` command; tests run it with their own database and SMTP.
  */
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { Deps } from './deps.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { fileTransport, smtpTransport, type Transport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
+import { startEmailSearchIndexer } from './users/email-search.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -61,6 +63,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     ? smtpTransport(config.smtpUrl)
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
+  const emailSearch = startEmailSearchIndexer(deps, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -71,6 +74,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     async close() {
       await app.close();
       await worker?.stop();
+      await emailSearch.stop();
       redis?.disconnect();
       await db.close();
     },

@@ -1,11 +1,13 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
-import { sql, SqliteAdapter, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
+import { isSqlite } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import { precompiled } from '../db/precompiled.js';
 import type { Trx } from '../db/transaction.js';
 import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
 import type { UserStatus } from './rules.js';
+import { searchCandidates, searchIndexServes } from './email-search.js';
 
 export interface UserRow extends UsersTable {
   /** Expiry of the user's live invitation, if it has one. */
@@ -193,41 +195,6 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-// Email substring search. PostgreSQL serves `LIKE '%x%'` from its trigram index (migration
-// 0003) and its planner weighs it against walking the list in order. SQLite has an FTS5
-// trigram index that a query must name, and a planner that cannot tell a rare substring from
-// a common one, so the choice is made here: count the index's matches (cheaply, up to a cap);
-// if there are few, read just those users; if not, walk the list in order, where a page of
-// matches comes soon. Either way LIKE stays the exact test, so results do not depend on the
-// path. A substring under three characters has no trigram: LIKE alone answers it.
-const TRIGRAM = 3;
-/**
- * Up to this many index matches (across all accounts), reading each match is cheaper than
- * walking the list; past it, matches are at least one address in a few hundred in a
- * million-user account, and a page of them is met within a few tens of thousands of rows.
- */
-const SEARCH_CANDIDATES_MAX = 2_000;
-
-function isSqlite(db: Queryable): boolean {
-  return db.getExecutor().adapter instanceof SqliteAdapter;
-}
-
-/** An FTS5 query for the literal substring: one quoted phrase, quotes doubled. */
-function ftsPhrase(value: string): string {
-  return `"${value.replaceAll('"', '""')}"`;
-}
-
-/** Whether the SQLite search index should drive a listing filtered by this substring. */
-async function searchIndexServes(db: Queryable, emailContains: string): Promise<boolean> {
-  if (!isSqlite(db) || [...emailContains].length < TRIGRAM) return false;
-  const { rows } = await sql<{ candidates: number }>`
-    select count(*) as candidates from (
-      select rowid from users_email_search
-       where users_email_search match ${ftsPhrase(emailContains)}
-       limit ${SEARCH_CANDIDATES_MAX + 1})`.execute(db);
-  return (rows[0]?.candidates ?? 0) <= SEARCH_CANDIDATES_MAX;
-}
-
 type ListQuery = SelectQueryBuilder<
   Tables & { u: UsersTable; t: Tables['user_tokens'] },
   'u' | 't',
@@ -235,17 +202,13 @@ type ListQuery = SelectQueryBuilder<
 >;
 
 /**
- * Users (with their invitation) whose email may contain the substring, read from the SQLite
- * search index. CROSS JOIN makes SQLite start from the matches rather than the list index.
+ * Users (with their invitation) whose email may contain the substring, as the SQLite search
+ * index finds them (see email-search.ts). CROSS JOIN makes SQLite start from the candidates
+ * rather than from the list index.
  */
 function searchMatches(db: Queryable, emailContains: string): ListQuery {
-  const matches = sql<{ user_id: string }>`(
-    select k.user_id
-      from users_email_search s
-      join users_email_search_keys k on k.search_rowid = s.rowid
-     where users_email_search match ${ftsPhrase(emailContains)})`.as('m');
   return db
-    .selectFrom(matches)
+    .selectFrom(searchCandidates(emailContains).as('m'))
     .crossJoin('users as u')
     .leftJoin('user_tokens as t', (join) =>
       join

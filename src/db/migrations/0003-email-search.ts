@@ -4,12 +4,15 @@
  * PostgreSQL: a pg_trgm GIN index on email_normalized; `LIKE '%x%'` uses it as it is, and a
  * larger statistics sample on the column lets the planner tell rare substrings from common.
  *
- * SQLite: an FTS5 table with the trigram tokenizer, kept in step with users by triggers.
- * FTS5 rows are keyed by an integer, and the implicit rowid of users is not guaranteed to
- * survive a VACUUM or a dump and reload, so each user gets its own integer key in
- * users_email_search_keys (an INTEGER PRIMARY KEY, which is kept). The FTS table is
- * contentless: it holds only the trigram index, not a second copy of every address.
- * Matches are candidates; the query keeps its LIKE, so results are exactly what they were.
+ * SQLite: an FTS5 table with the trigram tokenizer. FTS5 rows are keyed by an integer, and
+ * the implicit rowid of users is not guaranteed to survive a VACUUM or a dump and reload, so
+ * each indexed user gets its own integer key in users_email_search_keys (an INTEGER PRIMARY
+ * KEY, which is kept). The FTS table is contentless: it holds only the trigram index.
+ * Adding a user to the index in its own transaction wrote three times the pages of the user
+ * itself, so a trigger only notes the new user in users_email_search_pending, and the
+ * server moves pending users into the index in batches (users/email-search.ts); a search
+ * reads the index and the (short) pending list. Matches are candidates: the query keeps its
+ * LIKE, so results are exactly what they were.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../connect.js';
@@ -37,36 +40,31 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     create virtual table users_email_search using fts5(
       email_normalized, tokenize = 'trigram', content = '', contentless_delete = 1
     )`.execute(db);
+  // Users whose address is not in the index yet. A user is here or in the keys, never both.
+  await sql`create table users_email_search_pending (user_id text not null)`.execute(db);
 
   await sql`
     create trigger users_email_search_insert after insert on users begin
-      insert into users_email_search_keys (user_id) values (new.id);
-      insert into users_email_search (rowid, email_normalized)
-        select search_rowid, new.email_normalized
-          from users_email_search_keys where user_id = new.id;
+      insert into users_email_search_pending (user_id) values (new.id);
     end`.execute(db);
   await sql`
     create trigger users_email_search_update after update of id, email_normalized on users begin
       delete from users_email_search
        where rowid = (select search_rowid from users_email_search_keys where user_id = old.id);
-      update users_email_search_keys set user_id = new.id where user_id = old.id;
-      insert into users_email_search (rowid, email_normalized)
-        select search_rowid, new.email_normalized
-          from users_email_search_keys where user_id = new.id;
+      delete from users_email_search_keys where user_id = old.id;
+      delete from users_email_search_pending where user_id = old.id;
+      insert into users_email_search_pending (user_id) values (new.id);
     end`.execute(db);
   await sql`
     create trigger users_email_search_delete after delete on users begin
       delete from users_email_search
        where rowid = (select search_rowid from users_email_search_keys where user_id = old.id);
       delete from users_email_search_keys where user_id = old.id;
+      delete from users_email_search_pending where user_id = old.id;
     end`.execute(db);
 
-  // Users that existed before this migration.
-  await sql`insert into users_email_search_keys (user_id) select id from users order by rowid`.execute(
+  // Users that existed before this migration wait for the server to index them.
+  await sql`insert into users_email_search_pending (user_id) select id from users order by rowid`.execute(
     db,
   );
-  await sql`
-    insert into users_email_search (rowid, email_normalized)
-      select k.search_rowid, u.email_normalized
-        from users_email_search_keys k join users u on u.id = k.user_id`.execute(db);
 }
