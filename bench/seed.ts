@@ -1,5 +1,6 @@
 /**
- * Seeds a fresh database for the benchmark: Roster's own migrations, one account with its
+ * Seeds a fresh database for the benchmark: Roster's own migrations, a check that the email
+ * filter's index answers exactly what LIKE does (search-check.ts), one account with its
  * admin and API key (bootstrapAccount, as `roster bootstrap` does), then the account's users
  * by bulk inserts straight into the tables (multi-row INSERTs in large transactions on
  * SQLite, unnest() batches on PostgreSQL), with an invitation for the pending ones.
@@ -17,7 +18,9 @@ import { bootstrapAccount } from '../src/accounts/service.js';
 import { newId } from '../src/db/ids.js';
 import type { Deps } from '../src/deps.js';
 import { normalizeEmail } from '../src/users/rules.js';
+import { indexPendingEmails } from '../src/users/email-search.js';
 import { seedUser, SPACING_MS } from './dataset.js';
+import { checkEmailSearch } from './search-check.js';
 
 export interface SeedResult {
   accountId: string;
@@ -192,6 +195,7 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
   const started = performance.now();
   const config = loadConfig({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_DATA_DIR: dataDir });
   const db = await openDatabase(config);
+  await checkEmailSearch(db);
   const deps: Deps = {
     db,
     config,
@@ -232,6 +236,13 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     await target.insert(rows, account.accountId);
   }
   await target.close();
+
+  if (config.database.dialect === 'sqlite') {
+    // What the server's indexer would do at start: the imported users into the search index.
+    const indexed = await openDatabase(config);
+    while ((await indexPendingEmails(indexed.kysely, 100_000)) > 0);
+    await indexed.close();
+  }
 
   const result: SeedResult = {
     accountId: account.accountId,
