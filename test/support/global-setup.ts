@@ -37,7 +37,12 @@ export default async function setup(project: TestProject) {
   url.pathname = `/${name}`;
   project.provide('postgresUrl', url.toString());
   return async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
+    const { rows } = await admin.query<{ datname: string }>(
+      'select datname from pg_database where datname = $1 or datname like $2',
+      [name, `${name}_own_%`],
+    );
+    for (const row of rows)
+      await admin.query(`drop database if exists ${row.datname} with (force)`);
     await admin.end();
   };
 }

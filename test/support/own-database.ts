@@ -8,7 +8,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { tempDir, type DatabaseName } from './roster.js';
+import os from 'node:os';
+
+export type DatabaseName = 'sqlite' | 'postgres';
+
+export function tempDir(prefix = 'roster-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
 
 export interface OwnDatabase {
   url: string;
@@ -25,7 +31,8 @@ export async function ownDatabase(database: DatabaseName): Promise<OwnDatabase> 
   }
   const shared = inject('postgresUrl');
   if (!shared) throw new Error('PostgreSQL is not available');
-  const name = `roster_test_own_${randomBytes(4).toString('hex')}`;
+  // Named after the run's database, so the run's teardown finds any a crashed test left.
+  const name = `${new URL(shared).pathname.slice(1)}_own_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: shared });
   await admin.connect();
   await admin.query(`create database ${name}`);

@@ -3,7 +3,6 @@
  * to a real in-process SMTP server, with a clock the test can move forward.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
@@ -15,11 +14,9 @@ import type { WorkerOptions } from '../../src/mail/worker.js';
 import { encodeId } from '../../src/http/global-id.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
-export type DatabaseName = 'sqlite' | 'postgres';
+import { ownDatabase, tempDir, type DatabaseName } from './own-database.js';
 
-export function tempDir(prefix = 'roster-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir, type DatabaseName };
 
 /** The database URL for a fresh test server on `database`. */
 export function databaseUrl(database: DatabaseName, dataDir: string): string {
@@ -100,13 +97,19 @@ export async function startRoster(
   } = {},
 ): Promise<TestRoster> {
   const dataDir = tempDir();
+  // Each PostgreSQL server gets a database of its own: outbox workers of other test files (and
+  // their moved clocks) must not see its rows.
+  const own =
+    database === 'postgres' && !options.env?.ROSTER_DATABASE_URL
+      ? await ownDatabase(database)
+      : undefined;
   const smtp = options.smtp ?? (await startSmtp());
   const clock = testClock();
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
     ROSTER_DATA_DIR: dataDir,
-    ROSTER_DATABASE_URL: databaseUrl(database, dataDir),
+    ROSTER_DATABASE_URL: own?.url ?? databaseUrl(database, dataDir),
     ROSTER_SMTP_URL: smtp.url,
     ROSTER_PUBLIC_URL: 'http://roster.test',
     ROSTER_API_RATE_LIMIT: '0',
@@ -188,6 +191,7 @@ export async function startRoster(
     async close() {
       await server.close();
       if (!options.smtp) await smtp.close();
+      await own?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
