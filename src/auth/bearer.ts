@@ -4,7 +4,8 @@
  * deletion and `is_developer: false` take effect at once in every process.
  */
 import type { Deps } from '../deps.js';
-import { findKeyOwner, touchKey } from '../api-keys/store.js';
+import { findKeyOwner, touchKey, type KeyOwner } from '../api-keys/store.js';
+import { precompiledCall } from '../db/precompiled.js';
 import { Forbidden, Unauthorized } from '../http/problem.js';
 import type { Actor } from './permissions.js';
 import { sha256 } from './secrets.js';
@@ -12,6 +13,11 @@ import { sha256 } from './secrets.js';
 export interface KeyActor extends Actor {
   apiKeyId: string;
 }
+
+/** The lookup runs on every request: compiled once (see db/precompiled.ts). */
+const keyOwner = precompiledCall<{ keyHash: string }, KeyOwner>(['keyHash'], (db, { keyHash }) =>
+  findKeyOwner(db, keyHash),
+);
 
 /** `last_used_at` is written at most this often per key, so reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -30,7 +36,7 @@ export async function authenticate(
   }
   const key = bearerKey(authorization);
   if (!key) throw new Unauthorized('Malformed Authorization header; expected Bearer <api key>');
-  const owner = await findKeyOwner(deps.db.kysely, sha256(key));
+  const owner = await keyOwner.first(deps.db.kysely, { keyHash: sha256(key) });
   const now = deps.clock();
   if (!owner) throw new Unauthorized('Unknown API key');
   if (owner.revoked_at !== null && owner.revoked_at <= now)

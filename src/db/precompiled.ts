@@ -3,7 +3,13 @@
  * SQL costs more than running a lookup by key; a query whose shape never changes (only its
  * values do) can be compiled on first use and then run with each call's values.
  */
-import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import {
+  Kysely,
+  type CompiledQuery,
+  type Compilable,
+  type DatabaseConnection,
+  type QueryResult,
+} from 'kysely';
 import type { Tables } from './tables.js';
 import type { Trx } from './transaction.js';
 
@@ -13,42 +19,103 @@ type Queryable = Kysely<Tables> | Trx;
 const PLACEHOLDER = '\u0000precompiled:';
 
 export interface Precompiled<P, R> {
+  /** Runs the query with these values. */
+  execute(db: Queryable, values: P): Promise<QueryResult<R>>;
   /** Every row the query returns. */
   all(db: Queryable, values: P): Promise<R[]>;
   /** The first row, or undefined. */
   first(db: Queryable, values: P): Promise<R | undefined>;
 }
 
-/**
- * `build` must use each of `names` only as a value (a parameter), never to decide the shape
- * of the query. Compiled once per dialect (SQLite and PostgreSQL spell SQL differently).
- */
-export function precompiled<P extends Record<string, unknown>, R>(
+function precompiledWith<P extends object, R>(
   names: readonly (keyof P & string)[],
-  build: (db: Queryable, values: P) => Compilable<R>,
+  compile: (db: Queryable, placeholders: P) => Promise<CompiledQuery<R>>,
 ): Precompiled<P, R> {
-  const compiledByDialect = new Map<unknown, CompiledQuery<R>>();
-  const compiledFor = (db: Queryable): CompiledQuery<R> => {
+  // SQLite and PostgreSQL spell SQL differently: compiled once per dialect.
+  const compiledByDialect = new Map<unknown, Promise<CompiledQuery<R>>>();
+  const compiledFor = (db: Queryable): Promise<CompiledQuery<R>> => {
     const dialect = db.getExecutor().adapter.constructor;
     let compiled = compiledByDialect.get(dialect);
     if (!compiled) {
       const placeholders = Object.fromEntries(names.map((name) => [name, PLACEHOLDER + name]));
-      compiled = build(db, placeholders as P).compile();
+      compiled = compile(db, placeholders as P);
       compiledByDialect.set(dialect, compiled);
     }
     return compiled;
   };
-  const run = async (db: Queryable, values: P): Promise<R[]> => {
-    const compiled = compiledFor(db);
+  const execute = async (db: Queryable, values: P): Promise<QueryResult<R>> => {
+    const compiled = await compiledFor(db);
     const parameters = compiled.parameters.map((parameter) => {
       if (typeof parameter !== 'string' || !parameter.startsWith(PLACEHOLDER)) return parameter;
-      return values[parameter.slice(PLACEHOLDER.length)];
+      return (values as Record<string, unknown>)[parameter.slice(PLACEHOLDER.length)];
     });
-    const result = await db.executeQuery<R>({ ...compiled, parameters });
-    return result.rows;
+    return db.executeQuery<R>({ ...compiled, parameters });
   };
   return {
-    all: run,
-    first: async (db, values) => (await run(db, values))[0],
+    execute,
+    all: async (db, values) => (await execute(db, values)).rows,
+    first: async (db, values) => (await execute(db, values)).rows[0],
   };
+}
+
+/**
+ * `build` must use each of `names` only as a value (a parameter), never to decide the shape
+ * of the query.
+ */
+export function precompiled<P extends object, R>(
+  names: readonly (keyof P & string)[],
+  build: (db: Queryable, values: P) => Compilable<R>,
+): Precompiled<P, R> {
+  return precompiledWith(names, async (db, placeholders) => build(db, placeholders).compile());
+}
+
+/**
+ * The same for a function that builds and runs its one query in a single call (a store
+ * function whose builder is not exported): it is called once against a connection that
+ * records the compiled query instead of running it.
+ */
+export function precompiledCall<P extends object, R>(
+  names: readonly (keyof P & string)[],
+  call: (db: Kysely<Tables>, values: P) => Promise<unknown>,
+): Precompiled<P, R> {
+  return precompiledWith(names, async (db, placeholders) => {
+    const recorded: CompiledQuery[] = [];
+    const connection: DatabaseConnection = {
+      executeQuery: async <O>(query: CompiledQuery) => {
+        recorded.push(query);
+        return { rows: [] as O[] };
+      },
+      // eslint-disable-next-line require-yield
+      streamQuery: async function* () {
+        throw new Error('a precompiled call cannot stream');
+      },
+    };
+    const executor = db.getExecutor();
+    const recorder = new Kysely<Tables>({
+      dialect: {
+        createAdapter: () => executor.adapter,
+        createQueryCompiler: () => ({
+          compileQuery: (node, queryId) => executor.compileQuery(node, queryId),
+        }),
+        createIntrospector: () => {
+          throw new Error('a precompiled call cannot introspect');
+        },
+        createDriver: () => ({
+          init: async () => {},
+          acquireConnection: async () => connection,
+          beginTransaction: async () => {},
+          commitTransaction: async () => {},
+          rollbackTransaction: async () => {},
+          releaseConnection: async () => {},
+          destroy: async () => {},
+        }),
+      },
+    });
+    await call(recorder, placeholders);
+    await recorder.destroy();
+    if (recorded.length !== 1) {
+      throw new Error(`a precompiled call must run exactly one query; it ran ${recorded.length}`);
+    }
+    return recorded[0] as CompiledQuery<R>;
+  });
 }

@@ -4,9 +4,26 @@
  */
 import type { Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
-import type { Tables } from '../db/tables.js';
+import { precompiled } from '../db/precompiled.js';
+import type { OutboxTable, Tables } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
+
+// Written with every create that invites: compiled once (see db/precompiled.ts).
+const insertOutboxRow = precompiled<
+  Pick<OutboxTable, 'id' | 'account_id' | 'template' | 'recipient' | 'payload' | 'created_at'>,
+  never
+>(['id', 'account_id', 'template', 'recipient', 'payload', 'created_at'], (trx, row) =>
+  trx.insertInto('outbox').values({
+    ...row,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: row.created_at,
+    lease_until: null,
+    last_error: null,
+    sent_at: null,
+  }),
+);
 
 export async function enqueueEmail(
   trx: Trx,
@@ -15,23 +32,14 @@ export async function enqueueEmail(
   data: TemplateData,
   now: number,
 ): Promise<void> {
-  await trx
-    .insertInto('outbox')
-    .values({
-      id: newId(now),
-      account_id: accountId,
-      template: data.template,
-      recipient,
-      payload: JSON.stringify(data),
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      lease_until: null,
-      last_error: null,
-      created_at: now,
-      sent_at: null,
-    })
-    .execute();
+  await insertOutboxRow.execute(trx, {
+    id: newId(now),
+    account_id: accountId,
+    template: data.template,
+    recipient,
+    payload: JSON.stringify(data),
+    created_at: now,
+  });
 }
 
 /** An email not (yet) delivered, as operators see it: no payload, so no token ids. */

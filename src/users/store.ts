@@ -5,7 +5,14 @@ import { isSqlite } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import { precompiled } from '../db/precompiled.js';
 import type { Trx } from '../db/transaction.js';
-import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
+import type {
+  InvitationMode,
+  RoleName,
+  Tables,
+  TokenPurpose,
+  UsersTable,
+  UserTokensTable,
+} from '../db/tables.js';
 import type { UserStatus } from './rules.js';
 import { searchCandidates, searchIndexServes } from './email-search.js';
 
@@ -72,24 +79,40 @@ export interface NewUser {
   passwordHash?: string | null;
 }
 
+const USER_COLUMNS = [
+  'id',
+  'account_id',
+  'email',
+  'email_normalized',
+  'name',
+  'role',
+  'is_developer',
+  'state',
+  'password_hash',
+  'created_at',
+  'updated_at',
+] as const;
+
+// Written with every create: compiled once (see db/precompiled.ts).
+const insertUserRow = precompiled<UsersTable, never>(USER_COLUMNS, (trx, row) =>
+  trx.insertInto('users').values(row),
+);
+
 export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<string> {
   const id = newId(now);
-  await trx
-    .insertInto('users')
-    .values({
-      id,
-      account_id: user.accountId,
-      email: user.email,
-      email_normalized: user.emailNormalized,
-      name: user.name,
-      role: user.role,
-      is_developer: user.isDeveloper ? 1 : 0,
-      state: user.state,
-      password_hash: user.passwordHash ?? null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertUserRow.execute(trx, {
+    id,
+    account_id: user.accountId,
+    email: user.email,
+    email_normalized: user.emailNormalized,
+    name: user.name,
+    role: user.role,
+    is_developer: user.isDeveloper ? 1 : 0,
+    state: user.state,
+    password_hash: user.passwordHash ?? null,
+    created_at: now,
+    updated_at: now,
+  });
   return id;
 }
 
@@ -138,28 +161,44 @@ export interface NewToken {
   expiresAt: number;
 }
 
+const TOKEN_COLUMNS = [
+  'id',
+  'account_id',
+  'user_id',
+  'purpose',
+  'invite_mode',
+  'token_hash',
+  'secret_hash',
+  'expires_at',
+  'created_at',
+  'consumed_at',
+  'revoked_at',
+] as const;
+
+// Written with every invitation: compiled once (see db/precompiled.ts).
+const insertTokenRow = precompiled<UserTokensTable, never>(TOKEN_COLUMNS, (trx, row) =>
+  trx.insertInto('user_tokens').values(row),
+);
+
 export async function insertToken(
   trx: Trx,
   token: NewToken,
   now: number,
   id: string = newId(now),
 ): Promise<string> {
-  await trx
-    .insertInto('user_tokens')
-    .values({
-      id,
-      account_id: token.accountId,
-      user_id: token.userId,
-      purpose: token.purpose,
-      invite_mode: token.inviteMode ?? null,
-      token_hash: token.tokenHash ?? null,
-      secret_hash: token.secretHash ?? null,
-      expires_at: token.expiresAt,
-      created_at: now,
-      consumed_at: null,
-      revoked_at: null,
-    })
-    .execute();
+  await insertTokenRow.execute(trx, {
+    id,
+    account_id: token.accountId,
+    user_id: token.userId,
+    purpose: token.purpose,
+    invite_mode: token.inviteMode ?? null,
+    token_hash: token.tokenHash ?? null,
+    secret_hash: token.secretHash ?? null,
+    expires_at: token.expiresAt,
+    created_at: now,
+    consumed_at: null,
+    revoked_at: null,
+  });
   return id;
 }
 
