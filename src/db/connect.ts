@@ -16,6 +16,12 @@ export function isSqlite(db: Kysely<Tables>): boolean {
 export interface Db {
   kysely: Kysely<Tables>;
   dialect: Dialect;
+  /**
+   * SQLite only: a number that moves whenever data may have changed since it was last read,
+   * by a write through this connection or a commit by any other connection or process. A
+   * cache entry stamped with it is valid while it has not moved.
+   */
+  changeCounter?: () => number;
   close(): Promise<void>;
 }
 
@@ -29,17 +35,25 @@ const STATEMENT_CACHE_SIZE = 256;
  * every query it runs, and preparing (parsing and planning) costs more than running a lookup
  * by key. A statement is only ever used by one query at a time (Kysely holds the single
  * connection for the length of each query), and SQLite re-prepares it by itself after a
- * schema change.
+ * schema change. It also counts the statements that write, for `Db.changeCounter`.
  */
 function keepingStatements(database: Database.Database) {
-  const statements = new Map<string, Database.Statement>();
+  const statements = new Map<string, Database.Statement | ReturnType<typeof counted>>();
+  let writes = 0;
+  const counted = (statement: Database.Statement) => ({
+    reader: statement.reader,
+    all: (parameters: unknown[]) => (writes++, statement.all(parameters)),
+    run: (parameters: unknown[]) => (writes++, statement.run(parameters)),
+    iterate: (parameters: unknown[]) => (writes++, statement.iterate(parameters)),
+  });
   return {
-    prepare(sql: string): Database.Statement {
+    prepare(sql: string) {
       let statement = statements.get(sql);
       if (statement) {
         statements.delete(sql);
       } else {
-        statement = database.prepare(sql);
+        const prepared = database.prepare(sql);
+        statement = prepared.readonly ? prepared : counted(prepared);
         if (statements.size >= STATEMENT_CACHE_SIZE) {
           statements.delete(statements.keys().next().value!);
         }
@@ -47,6 +61,7 @@ function keepingStatements(database: Database.Database) {
       statements.set(sql, statement);
       return statement;
     },
+    writes: () => writes,
     close(): void {
       statements.clear();
       database.close();
@@ -67,13 +82,15 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     database.pragma('wal_autocheckpoint = 10000');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    // 32 MiB of page cache instead of the default 2 MiB: lookups in a large database then
-    // read their pages from memory rather than from the file.
-    database.pragma('cache_size = -32768');
-    const kysely = new Kysely<Tables>({
-      dialect: new SqliteDialect({ database: keepingStatements(database) }),
-    });
-    return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+    // 8 MiB of page cache instead of the default 2 MiB: it holds the interior pages of every
+    // index of a million-user database, so a lookup reads at most its leaf from the file.
+    database.pragma('cache_size = -8192');
+    const connection = keepingStatements(database);
+    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
+    // Commits by other connections (another process: the CLI, a second server) move it.
+    const dataVersion = database.prepare('pragma data_version').pluck();
+    const changeCounter = () => connection.writes() + (dataVersion.get() as number);
+    return { kysely, dialect: 'sqlite', changeCounter, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: config.url,
