@@ -18,7 +18,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RequestSpec } from 'autocannon';
 import { combine, median, requestsPerSecond, runSlice, type Slice } from './load.js';
-import { cpuSeconds, freePort, sampleRss, startService, type Service } from './processes.js';
+import {
+  busySeconds,
+  cpuSeconds,
+  freePort,
+  sampleRss,
+  startService,
+  type Service,
+} from './processes.js';
 import { summariseProfile } from './profile.js';
 import { table, targets, type DatabaseName, type Row } from './report.js';
 import { SCENARIOS, type ScenarioContext } from './scenarios.js';
@@ -243,14 +250,20 @@ async function measureScenario(
   connections: number,
   interleaved: boolean,
 ) {
-  const slice = (side: typeof baseline & { headers?: Record<string, string> }, seconds: number) =>
-    runSlice({
+  // A slice lasts until the server has finished what its requests left behind.
+  const slice = async (
+    side: typeof baseline & { headers?: Record<string, string> },
+    seconds: number,
+  ): Promise<Slice> => {
+    const result = await runSlice({
       url: side.service.url,
       connections,
       seconds,
       headers: side.headers ?? {},
       requests: side.requests,
     });
+    return { ...result, seconds: result.seconds + (await busySeconds(side.service.pid)) };
+  };
   const targetRss = sampleRss(target.service.pid);
   const baselineRss = sampleRss(baseline.service.pid);
   try {
