@@ -16,6 +16,9 @@ export interface LoadOptions {
 
 export interface Slice {
   responses: number;
+  /** How long the load ran. */
+  loadSeconds: number;
+  /** How long the load ran plus the time the server then needed to finish its work. */
   seconds: number;
   /** Latency of each 2xx response, in milliseconds. */
   latencies: number[];
@@ -26,7 +29,10 @@ export interface Slice {
 }
 
 export interface LoadResult {
+  /** Responses over the time to serve them and finish what they left behind. */
   requestsPerSecond: number;
+  /** Responses over the time the load ran (background work left behind not counted). */
+  burstRequestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -56,6 +62,7 @@ export async function runSlice(options: LoadOptions): Promise<Slice> {
   }
   return {
     responses: result.requests.total,
+    loadSeconds: result.duration,
     seconds: result.duration,
     latencies,
     non2xx: result.non2xx,
@@ -85,9 +92,11 @@ export function combine(slices: Slice[], warmups: Slice[] = []): LoadResult {
   }
   const responses = slices.reduce((sum, s) => sum + s.responses, 0);
   const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+  const loadSeconds = slices.reduce((sum, s) => sum + s.loadSeconds, 0);
   const all = [...warmups, ...slices];
   return {
     requestsPerSecond: seconds > 0 ? responses / seconds : 0,
+    burstRequestsPerSecond: loadSeconds > 0 ? responses / loadSeconds : 0,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     non2xx: all.reduce((sum, s) => sum + s.non2xx, 0),

@@ -80,6 +80,18 @@ function find(rows: Row[], database: DatabaseName, scenario: string): Row | unde
   return rows.find((r) => r.database === database && r.scenario === scenario);
 }
 
+/** What the table cannot show: how memory moved while password hashes queued. */
+export function notes(rows: Row[]): string[] {
+  return rows
+    .filter((row) => row.scenario.includes('temporary_password'))
+    .map(
+      (row) =>
+        `${row.scenario} [${row.database}]: server RSS ${Math.round(row.rssStartBytes / MB)} MB ` +
+        `before, ${Math.round(row.rssMaxBytes / MB)} MB at most while 32 connections waited for ` +
+        `their hash (+${Math.round((row.rssMaxBytes - row.rssStartBytes) / MB)} MB)`,
+    );
+}
+
 export function targets(rows: Row[], databases: DatabaseName[]): Target[] {
   const out: Target[] = [];
   const sqliteGet = find(rows, 'sqlite', 'GET /v2/users/{id}');

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only <text>] [-- --databases sqlite,postgres] [-- --profile]`
+ * `npm run bench [-- --quick] [--only <text>] [--databases sqlite,postgres] [--users <n>]
+ *   [--profile] [--server-node-options "<node options>"]`
  *
  * For each database: a temporary database seeded with an account of a million users (a
  * hundred thousand with --quick); Roster from its production build and the bare Fastify
@@ -27,7 +28,7 @@ import {
   type Service,
 } from './processes.js';
 import { summariseProfile } from './profile.js';
-import { table, targets, type DatabaseName, type Row } from './report.js';
+import { notes, table, targets, type DatabaseName, type Row } from './report.js';
 import { SCENARIOS, type ScenarioContext } from './scenarios.js';
 import type { SeedResult } from './seed.js';
 
@@ -44,6 +45,8 @@ interface Settings {
   databases: DatabaseName[];
   only: string | undefined;
   profile: boolean;
+  /** Extra node options for the Roster process (experiments: GC flags, --import a probe). */
+  serverNodeOptions: string[];
   postgresAdminUrl: string;
 }
 
@@ -57,13 +60,14 @@ function settingsFrom(argv: string[]): Settings {
   return {
     quick,
     users: Number(value('users') ?? (quick ? 100_000 : 1_000_000)),
-    warmupSeconds: Number(value('warmup') ?? (quick ? 1 : 2)),
-    sliceSeconds: Number(value('slice') ?? (quick ? 1 : 2)),
+    warmupSeconds: Number(value('warmup') ?? (quick ? 0.5 : 2)),
+    sliceSeconds: Number(value('slice') ?? (quick ? 0.75 : 2)),
     slices: Number(value('slices') ?? (quick ? 2 : 4)),
     connections: Number(value('connections') ?? 10),
     databases: (value('databases') ?? 'sqlite,postgres').split(',') as DatabaseName[],
     only: value('only'),
     profile: flag('profile'),
+    serverNodeOptions: (value('server-node-options') ?? '').split(' ').filter(Boolean),
     postgresAdminUrl:
       process.env.ROSTER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -151,7 +155,7 @@ async function startRoster(
     name: `Roster on ${database.name}`,
     args: [
       ...(settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
+      ...settings.serverNodeOptions,
       path.join(root, 'dist', 'main.js'),
     ],
     env: {
@@ -373,6 +377,7 @@ async function benchDatabase(
         .join(' ');
       log(
         `${database.name} ${scenario.name}: ${Math.round(load.requestsPerSecond)} req/s ` +
+          `(${Math.round(load.burstRequestsPerSecond)} while loaded) ` +
           `(${ratio.toFixed(2)}x ${scenario.baseline} baseline at ` +
           `${Math.round(combine(result.baselineSlices).requestsPerSecond)}), p50 ${load.p50Ms.toFixed(2)} ms, ` +
           `p99 ${load.p99Ms.toFixed(2)} ms, server CPU ${cores.toFixed(2)} cores, ` +
@@ -483,6 +488,8 @@ async function main(): Promise<number> {
       `${settings.slices} slices of ${settings.sliceSeconds} s taking turns with ${settings.slices} of the baseline`,
     '',
     table(rows),
+    '',
+    ...notes(rows),
     '',
     'Targets:',
     ...targets(rows, settings.databases).map(
