@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { RoleName, SessionsTable, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
+import { onLiveInvitation } from '../users/store.js';
 
 type Queryable = Kysely<Tables> | Trx;
 
@@ -27,14 +28,7 @@ export function findSession(db: Queryable, id: string): Promise<SessionRow | und
       join.onRef('u.id', '=', 's.user_id').onRef('u.account_id', '=', 's.account_id'),
     )
     .innerJoin('accounts as a', 'a.id', 's.account_id')
-    .leftJoin('user_tokens as t', (join) =>
-      join
-        .onRef('t.user_id', '=', 'u.id')
-        .onRef('t.account_id', '=', 'u.account_id')
-        .on('t.purpose', '=', 'invitation')
-        .on('t.consumed_at', 'is', null)
-        .on('t.revoked_at', 'is', null),
-    )
+    .leftJoin('user_tokens as t', onLiveInvitation)
     .selectAll('s')
     .select([
       'a.name as account_name',

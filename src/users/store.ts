@@ -1,5 +1,5 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type JoinBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
 import { isSqlite } from '../db/connect.js';
 import { newId } from '../db/ids.js';
@@ -23,16 +23,24 @@ export interface UserRow extends UsersTable {
 
 type Queryable = Kysely<Tables> | Trx;
 
+/**
+ * The join of `t`, the live invitation of the user `u` (there is at most one: see the
+ * user_tokens_one_live index). Every query that derives a user's status joins it this way.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function onLiveInvitation<J extends JoinBuilder<any, any>>(join: J): J {
+  return join
+    .onRef('t.user_id', '=', 'u.id')
+    .onRef('t.account_id', '=', 'u.account_id')
+    .on('t.purpose', '=', 'invitation')
+    .on('t.consumed_at', 'is', null)
+    .on('t.revoked_at', 'is', null) as J;
+}
+
 function withInvitation(db: Queryable) {
   return db
     .selectFrom('users as u')
-    .leftJoin('user_tokens as t', (join) =>
-      join
-        .onRef('t.user_id', '=', 'u.id')
-        .on('t.purpose', '=', 'invitation')
-        .on('t.consumed_at', 'is', null)
-        .on('t.revoked_at', 'is', null),
-    )
+    .leftJoin('user_tokens as t', onLiveInvitation)
     .selectAll('u')
     .select('t.expires_at as invitation_expires_at');
 }
@@ -249,13 +257,7 @@ function searchMatches(db: Queryable, emailContains: string): ListQuery {
   return db
     .selectFrom(searchCandidates(emailContains).as('m'))
     .crossJoin('users as u')
-    .leftJoin('user_tokens as t', (join) =>
-      join
-        .onRef('t.user_id', '=', 'u.id')
-        .on('t.purpose', '=', 'invitation')
-        .on('t.consumed_at', 'is', null)
-        .on('t.revoked_at', 'is', null),
-    )
+    .leftJoin('user_tokens as t', onLiveInvitation)
     .selectAll('u')
     .select('t.expires_at as invitation_expires_at')
     .whereRef('u.id', '=', 'm.user_id') as never;

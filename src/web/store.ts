@@ -7,6 +7,7 @@ import { newId } from '../db/ids.js';
 import type { InvitationMode, RoleName, Tables, TokenPurpose, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import { sha256 } from '../auth/secrets.js';
+import { onLiveInvitation } from '../users/store.js';
 
 type Queryable = Kysely<Tables> | Trx;
 
@@ -33,14 +34,7 @@ export function findSignInCandidates(
   let query = db
     .selectFrom('users as u')
     .innerJoin('accounts as a', 'a.id', 'u.account_id')
-    .leftJoin('user_tokens as t', (join) =>
-      join
-        .onRef('t.user_id', '=', 'u.id')
-        .onRef('t.account_id', '=', 'u.account_id')
-        .on('t.purpose', '=', 'invitation')
-        .on('t.consumed_at', 'is', null)
-        .on('t.revoked_at', 'is', null),
-    )
+    .leftJoin('user_tokens as t', onLiveInvitation)
     .select([
       'u.id as user_id',
       'u.account_id',
