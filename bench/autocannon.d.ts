@@ -18,6 +18,7 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    sampleInt?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

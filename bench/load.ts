@@ -48,6 +48,9 @@ export async function runSlice(options: LoadOptions): Promise<Slice> {
     connections: options.connections,
     pipelining: 1,
     duration: options.seconds,
+    // autocannon checks for the end of the run once a sample: sample every 100 ms, not every
+    // second, so a slice lasts what was asked.
+    sampleInt: 100,
     timeout: 30,
     headers: options.headers ?? {},
     requests: options.requests,

@@ -112,16 +112,16 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * Waits until the process goes idle (at most one clock tick of CPU in a tenth of a second)
- * and returns how long it was still busy: work a load left behind (email to deliver, queued
- * password hashes) belongs to that load's time.
+ * Waits until the process goes idle (at most one clock tick of CPU in 50 ms) and returns
+ * how long it was still busy: work a load left behind (email to deliver, queued password
+ * hashes, users to index) belongs to that load's time.
  */
 export async function busySeconds(pid: number, maxSeconds = 60): Promise<number> {
   const started = performance.now();
   for (;;) {
     const windowStart = performance.now();
     const before = cpuSeconds(pid);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     if (cpuSeconds(pid) - before <= 0.01) return (windowStart - started) / 1000;
     if ((performance.now() - started) / 1000 > maxSeconds) {
       throw new Error(`process ${pid} still busy after ${maxSeconds} s`);
