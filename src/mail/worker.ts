@@ -2,8 +2,8 @@
  * The outbox worker: claims due rows with a lease, renders and sends them, and marks each
  * sent (one UPDATE for the rows of a batch that went out), or pending again with exponential
  * backoff, or dead (a permanent refusal, or too many attempts). A row whose lease ran out (its
- * process died mid-send) is claimed again, so a committed email is never lost. Several processes may run workers on PostgreSQL:
- * claims use FOR UPDATE SKIP LOCKED.
+ * process died mid-send) is claimed again, so a committed email is never lost. Several
+ * processes may run workers on PostgreSQL: claims use FOR UPDATE SKIP LOCKED.
  */
 import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
