@@ -2,7 +2,7 @@
  * Every caller kind × every /v2 endpoint, asserted against one table; and every endpoint with
  * another account's ids, which must be indistinguishable from unknown ids.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   describeEachDatabase,
   startRoster,
@@ -116,6 +116,8 @@ describeEachDatabase('authorization matrix', (database) => {
     callers.set('no key', undefined);
   });
   afterAll(() => roster.close());
+  // The invariants hold after every scenario, whatever it did.
+  afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   /** Makes what the endpoint acts on, then calls it as `caller`. */
   async function call(endpoint: Endpoint, caller: Caller | undefined) {

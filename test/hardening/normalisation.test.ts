@@ -2,7 +2,7 @@
  * How emails are compared (see README, "Email addresses"): NFKC, then lower case. The same
  * person must not get two accounts through Unicode spellings of one address.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   describeEachDatabase,
   startRoster,
@@ -10,6 +10,7 @@ import {
   type TestRoster,
 } from '../support/roster.js';
 import { linkIn } from '../support/smtp.js';
+import { checkInvariants } from './invariants.js';
 
 describeEachDatabase('email normalisation and inert names', (database) => {
   let roster: TestRoster;
@@ -20,6 +21,8 @@ describeEachDatabase('email normalisation and inert names', (database) => {
     admin = await roster.newAccount();
   });
   afterAll(() => roster.close());
+  // The invariants hold after every scenario, whatever it did.
+  afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   const create = (email: string, name = 'Person') =>
     roster.api(admin.key, 'POST', '/v2/users', {

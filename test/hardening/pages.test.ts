@@ -3,7 +3,7 @@
  * stack or SQL), change nothing; a deletion racing an accepted invitation never leaves the
  * deleted person active; names are shown as text.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   describeEachDatabase,
   startRoster,
@@ -28,6 +28,8 @@ describeEachDatabase('public pages under attack', (database) => {
     invitationPath = await invite(uniqueEmail('target'));
   });
   afterAll(() => roster.close());
+  // The invariants hold after every scenario, whatever it did.
+  afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   async function invite(email: string, name = 'Invited Person'): Promise<string> {
     const created = await roster.api(admin.key, 'POST', '/v2/users', {

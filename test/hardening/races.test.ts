@@ -1,5 +1,5 @@
 /** Concurrent requests that race for the same user: the database decides, nobody sees a 500. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   describeEachDatabase,
   startRoster,
@@ -24,6 +24,8 @@ describeEachDatabase('races', (database) => {
     secrets.push(admin.key);
   });
   afterAll(() => roster.close());
+  // The invariants hold after every scenario, whatever it did.
+  afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   const create = (email: string, mode: string) =>
     roster.api(admin.key, 'POST', '/v2/users', {
