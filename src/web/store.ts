@@ -115,45 +115,51 @@ export function findLinkToken(
 }
 
 /**
- * Marks a live token used, atomically: of any number of concurrent calls for one token, exactly
- * one sees `true`. The conditions are re-checked by the database at the moment of the write.
+ * Marks the live (unused, unrevoked, unexpired) token that `which` names used. The conditions
+ * are re-checked by the database at the moment of the write, so of any number of concurrent
+ * calls for one token exactly one sees `true`.
  */
-export async function consumeToken(
+async function consumeLive(
+  trx: Trx,
+  accountId: string,
+  which: { id: string } | { userId: string; inviteMode: 'temporary_password' },
+  now: number,
+): Promise<boolean> {
+  let query = trx
+    .updateTable('user_tokens')
+    .set({ consumed_at: now })
+    .where('account_id', '=', accountId)
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now);
+  query =
+    'id' in which
+      ? query.where('id', '=', which.id)
+      : query
+          .where('user_id', '=', which.userId)
+          .where('purpose', '=', 'invitation')
+          .where('invite_mode', '=', which.inviteMode);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Uses up a link token (see consumeLive). */
+export function consumeToken(
   trx: Trx,
   token: { id: string; account_id: string },
   now: number,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('user_tokens')
-    .set({ consumed_at: now })
-    .where('id', '=', token.id)
-    .where('account_id', '=', token.account_id)
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return consumeLive(trx, token.account_id, { id: token.id }, now);
 }
 
 /** Uses up the user's live temporary-password invitation; false when it is gone or expired. */
-export async function consumeTemporaryPassword(
+export function consumeTemporaryPassword(
   trx: Trx,
   accountId: string,
   userId: string,
   now: number,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('user_tokens')
-    .set({ consumed_at: now })
-    .where('account_id', '=', accountId)
-    .where('user_id', '=', userId)
-    .where('purpose', '=', 'invitation')
-    .where('invite_mode', '=', 'temporary_password')
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return consumeLive(trx, accountId, { userId, inviteMode: 'temporary_password' }, now);
 }
 
 /**
