@@ -73,9 +73,7 @@ async function findVisibleUser(db: Trx | Deps['db']['kysely'], actor: Actor, use
 /** The same, locked for the rest of the transaction (see store.lockUser). */
 async function lockVisibleUser(trx: Trx, actor: Actor, userId: string) {
   await store.lockUser(trx, actor.accountId, userId);
-  const row = await store.findUserById(trx, actor.accountId, userId);
-  if (!row || row.state === 'inactive') throw userNotFound();
-  return row;
+  return findVisibleUser(trx, actor, userId);
 }
 
 // ---------------------------------------------------------------------------------------
