@@ -160,11 +160,16 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
   // -------------------------------------------------------------------------------------
   // Sign in, sign out
 
+  /** The account a page names (?account=), when it exists; otherwise neither id nor name. */
+  async function knownAccount(value: string) {
+    const accountId = accountParam(value);
+    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
+    return accountName ? { accountId, accountName } : { accountId: undefined, accountName };
+  }
+
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     if (web(request).session) return reply.redirect('/account', 303);
-    let accountId = accountParam(query(request, 'account'));
-    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
-    if (!accountName) accountId = undefined;
+    const { accountId, accountName } = await knownAccount(query(request, 'account'));
     const notice = query(request, 'signed_out') ? pages.SIGNED_OUT : undefined;
     return show(reply, pages.loginPage({ csrf: csrf(request), accountId, accountName, notice }));
   });
@@ -246,17 +251,13 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) =>
   // Forgotten password and reset links
 
   app.get('/password/forgot', { schema: { hide: true } }, async (request, reply) => {
-    let accountId = accountParam(query(request, 'account'));
-    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
-    if (!accountName) accountId = undefined;
+    const { accountId, accountName } = await knownAccount(query(request, 'account'));
     return show(reply, pages.forgotPage(csrf(request), accountId, accountName));
   });
 
   app.post('/password/forgot', { schema: { hide: true } }, async (request, reply) => {
     const email = field(request.body, 'email').trim().slice(0, 320);
-    let accountId = accountParam(field(request.body, 'account'));
-    const accountName = accountId ? await findAccountName(deps.db.kysely, accountId) : undefined;
-    if (!accountName) accountId = undefined;
+    const { accountId, accountName } = await knownAccount(field(request.body, 'account'));
     // Answered before the work is done, so the response time says nothing about the address.
     service.requestPasswordReset(deps, { email, accountId }).catch((error: unknown) => {
       request.log.error({ err: error }, 'could not queue a password reset');
