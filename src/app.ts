@@ -19,27 +19,7 @@ import {
 import { ApiKeySchema } from './api-keys/routes.js';
 import { webPages } from './web/routes.js';
 import { sql } from 'kysely';
-
-/** Query parameters whose values are secrets and must never reach a log line. */
-const SECRET_QUERY = /([?&](?:token|api_key|key)=)[^&]*/gi;
-
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
-}
-
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
-  return {
-    level,
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
-        method: request.method,
-        url: redactUrl(request.url),
-        remoteAddress: request.ip,
-      }),
-    },
-  };
-}
+import { loggerOptions, requestLogger } from './http/logging.js';
 
 export interface AppOptions {
   deps: Deps;
@@ -52,10 +32,11 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     ...(logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
       : { logger: logger ?? loggerOptions(deps.config.logLevel) }),
+    childLoggerFactory: requestLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: false,
     frameworkErrors: (error, _request, reply) => {
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
-import { loggerOptions } from '../../src/app.js';
+import { loggerOptions } from '../../src/http/logging.js';
 import { bootstrapAccount, mintKeyForUser } from '../../src/accounts/service.js';
 import type { WorkerOptions } from '../../src/mail/worker.js';
 import { encodeId } from '../../src/http/global-id.js';
