@@ -205,7 +205,9 @@ async function createInTransaction(
     );
   }
   if (request.inviteMode === 'email_link') {
-    await inviteByEmail(deps, trx, actor.accountId, userId, now);
+    // A re-invited user keeps the address as first written.
+    const email = decision.action === 'reinvite' ? existing!.email : request.email;
+    await inviteByEmail(deps, trx, actor.accountId, { id: userId, email }, now);
   } else if (request.inviteMode === 'temporary_password') {
     await store.insertToken(
       trx,
@@ -232,14 +234,20 @@ async function createInTransaction(
 }
 
 /** A new email-link invitation for the user, and its email in the outbox. */
-async function inviteByEmail(deps: Deps, trx: Trx, accountId: string, userId: string, now: number) {
+async function inviteByEmail(
+  deps: Deps,
+  trx: Trx,
+  accountId: string,
+  user: { id: string; email: string },
+  now: number,
+) {
   const tokenId = newId(now);
   const expiresAt = invitationExpiresAt(now, deps.config.invitationTtlSeconds);
   await store.insertToken(
     trx,
     {
       accountId,
-      userId,
+      userId: user.id,
       purpose: 'invitation',
       inviteMode: 'email_link',
       tokenHash: sha256(linkToken(deps.serverSecret, tokenId)),
@@ -248,8 +256,8 @@ async function inviteByEmail(deps: Deps, trx: Trx, accountId: string, userId: st
     now,
     tokenId,
   );
-  const user = await store.findUserById(trx, accountId, userId);
-  await enqueueEmail(trx, accountId, user!.email, { template: 'invitation', tokenId, userId }, now);
+  const payload = { template: 'invitation' as const, tokenId, userId: user.id };
+  await enqueueEmail(trx, accountId, user.email, payload, now);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -370,7 +378,7 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
       throw new Invalid(`Only invited users can be sent a new invitation; this user is ${status}`);
     }
     await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
-    await inviteByEmail(deps, trx, actor.accountId, userId, now);
+    await inviteByEmail(deps, trx, actor.accountId, row, now);
   });
   deps.emailQueued();
 }
