@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import type { Tables } from './tables.js';
 
@@ -11,6 +19,21 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Whether a Kysely instance (or a transaction of one) talks to SQLite. */
 export function isSqlite(db: Kysely<Tables>): boolean {
   return db.getExecutor().adapter instanceof SqliteAdapter;
+}
+
+/**
+ * SQLite only: runs a read-only statement at once, without Kysely's connection queue, or
+ * answers undefined when a transaction is open on the connection (its reads must wait for it
+ * in the queue, and must not see its uncommitted writes). better-sqlite3 is synchronous, so
+ * nothing else can run on the connection while the statement does.
+ */
+export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+
+const readersNow = new WeakMap<Kysely<Tables>, ReadNow>();
+
+/** The direct reader of a SQLite Kysely instance (not of its transactions). */
+export function readNow(db: Kysely<Tables>): ReadNow | undefined {
+  return readersNow.get(db);
 }
 
 export interface Db {
@@ -69,6 +92,21 @@ function keepingStatements(database: Database.Database) {
   };
 }
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: every transaction here writes, and one
+ * that takes the write lock at its start never finds, at its first write, that another
+ * process committed since it began reading (SQLITE_BUSY_SNAPSHOT).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function connect(config: DatabaseConfig, options: { poolSize?: number } = {}): Db {
   if (config.dialect === 'sqlite') {
     if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -86,10 +124,17 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     // index of a million-user database, so a lookup reads at most its leaf from the file.
     database.pragma('cache_size = -8192');
     const connection = keepingStatements(database);
-    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
+    const kysely = new Kysely<Tables>({
+      dialect: new ImmediateSqliteDialect({ database: connection }),
+    });
     // Commits by other connections (another process: the CLI, a second server) move it.
     const dataVersion = database.prepare('pragma data_version').pluck();
     const changeCounter = () => connection.writes() + (dataVersion.get() as number);
+    readersNow.set(kysely, (sql, parameters) => {
+      if (database.inTransaction) return undefined;
+      const statement = connection.prepare(sql);
+      return statement.reader ? statement.all(parameters as unknown[]) : undefined;
+    });
     return { kysely, dialect: 'sqlite', changeCounter, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({

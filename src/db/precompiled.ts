@@ -10,6 +10,7 @@ import {
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
+import { readNow } from './connect.js';
 import type { Tables } from './tables.js';
 import type { Trx } from './transaction.js';
 
@@ -49,6 +50,8 @@ function precompiledWith<P extends object, R>(
       if (typeof parameter !== 'string' || !parameter.startsWith(PLACEHOLDER)) return parameter;
       return (values as Record<string, unknown>)[parameter.slice(PLACEHOLDER.length)];
     });
+    const rows = readNow(db as Kysely<Tables>)?.(compiled.sql, parameters);
+    if (rows) return { rows: rows as R[] };
     return db.executeQuery<R>({ ...compiled, parameters });
   };
   return {

@@ -1,0 +1,129 @@
+/**
+ * inTransaction on SQLite: concurrent callers share one transaction (group commit), and each
+ * still commits or fails on its own.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Db } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { isUnavailable } from '../../src/db/errors.js';
+import { inTransaction, type Trx } from '../../src/db/transaction.js';
+
+let dir: string;
+let file: string;
+let db: Db;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-trx-'));
+  file = path.join(dir, 'roster.db');
+  db = connect({ dialect: 'sqlite', file });
+  await migrate(db);
+});
+
+afterAll(async () => {
+  await db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const put = (trx: Trx, key: string, value: string) =>
+  trx.insertInto('settings').values({ key, value }).execute();
+
+const get = async (key: string) =>
+  (await db.kysely.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())
+    ?.value;
+
+/** What another process sees: only committed rows. */
+function committed(key: string): string | undefined {
+  const other = new Database(file, { readonly: true });
+  try {
+    const row = other.prepare('select value from settings where key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  } finally {
+    other.close();
+  }
+}
+
+describe('inTransaction on SQLite', () => {
+  it('a caller that fails is rolled back alone; the others commit and get their values', async () => {
+    const results = await Promise.allSettled([
+      inTransaction(db, async (trx) => (await put(trx, 'a', '1'), 'first')),
+      inTransaction(db, async (trx) => {
+        await put(trx, 'b', '2');
+        throw new Error('changed my mind');
+      }),
+      inTransaction(db, async (trx) => (await put(trx, 'c', '3'), 'third')),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
+      'first',
+      'Error: changed my mind',
+      'third',
+    ]);
+    expect([await get('a'), await get('b'), await get('c')]).toEqual(['1', undefined, '3']);
+    expect([committed('a'), committed('b'), committed('c')]).toEqual(['1', undefined, '3']);
+  });
+
+  it('a caller that loses a race to another in the same transaction runs again and sees its write', async () => {
+    let runs = 0;
+    const claim = (who: string) =>
+      inTransaction(db, async (trx) => {
+        runs++;
+        const owner = await trx
+          .selectFrom('settings')
+          .select('value')
+          .where('key', '=', 'owner')
+          .executeTakeFirst();
+        if (owner) return `${who} found ${owner.value}`;
+        // Yield between the read and the write, so a naive interleaving would let both in.
+        await new Promise((resolve) => setImmediate(resolve));
+        await put(trx, 'owner', who);
+        return `${who} owns it`;
+      });
+    const results = await Promise.all([claim('x'), claim('y'), claim('z')]);
+    expect(results).toEqual(['x owns it', 'y found x', 'z found x']);
+    expect(committed('owner')).toBe('x');
+    expect(runs).toBe(3);
+  });
+
+  it('nobody is answered before the commit, and when the commit cannot happen all fail and nothing is written', async () => {
+    // Another process holds the write lock past the busy timeout.
+    const locker = new Database(file);
+    locker.pragma('busy_timeout = 0');
+    locker.exec('begin immediate');
+    const short = connect({ dialect: 'sqlite', file });
+    await sql`pragma busy_timeout = 50`.execute(short.kysely);
+    try {
+      const results = await Promise.allSettled([
+        inTransaction(short, (trx) => put(trx, 'd', '4')),
+        inTransaction(short, (trx) => put(trx, 'e', '5')),
+      ]);
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect(isUnavailable((result as PromiseRejectedResult).reason)).toBe(true);
+      }
+    } finally {
+      locker.exec('rollback');
+      locker.close();
+      await short.close();
+    }
+    expect([committed('d'), committed('e')]).toEqual([undefined, undefined]);
+    // The queue is not stuck: the next caller goes through.
+    await inTransaction(db, (trx) => put(trx, 'f', '6'));
+    expect(committed('f')).toBe('6');
+  });
+
+  it('many concurrent callers all commit', async () => {
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((key) => inTransaction(db, (trx) => put(trx, key, key))));
+    const count = await db.kysely
+      .selectFrom('settings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('key', 'like', 'k%')
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(100);
+  });
+});
