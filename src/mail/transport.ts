@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { composeMessage } from './mime.js';
 
 export interface OutgoingEmail {
   id: string;
@@ -38,7 +38,14 @@ export function smtpTransport(url: string): Transport {
   } as never);
   return {
     async send(email) {
-      await transporter.sendMail({ ...email, messageId: `<${email.id}@roster>` });
+      // The message is ours (mime.ts); nodemailer only speaks SMTP. It reads the envelope's
+      // addresses as it read the headers' before, so their domains are punycoded alike.
+      await transporter.sendMail({
+        envelope: { from: email.from, to: email.to },
+        raw: composeMessage(email),
+        // Only so nodemailer does not draw random bytes to make one up for its own report.
+        messageId: `<${email.id}@roster>`,
+      });
     },
     close: () => transporter.close(),
   };
@@ -51,13 +58,8 @@ const writeFile = promisify(writeFileWithCallback);
 export function fileTransport(directory: string): Transport {
   return {
     async send(email) {
-      // nodemailer's own MIME composer, without a transport around it: the stream transport
-      // added a second pipeline per message and cost as much again. Lines end in \n, as its
-      // newline: 'unix' option wrote them.
-      const message = await new MailComposer({ ...email, messageId: `<${email.id}@roster>` })
-        .compile()
-        .build();
-      const eml = Buffer.from(message.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
+      // Lines end in \n, as nodemailer's newline: 'unix' option wrote them.
+      const eml = composeMessage(email).replaceAll('\r\n', '\n');
       const file = path.join(directory, `${email.id}.eml`);
       // The directory is made when a write finds it missing, not before every email.
       try {
