@@ -22,29 +22,35 @@ export function isSqlite(db: Kysely<Tables>): boolean {
 }
 
 /**
- * SQLite only: runs a read-only statement at once, without Kysely's connection queue, or
- * answers undefined when a transaction is open on the connection (its reads must wait for it
- * in the queue, and must not see its uncommitted writes). better-sqlite3 is synchronous, so
- * nothing else can run on the connection while the statement does.
+ * SQLite only: reads that run at once on the connection instead of through Kysely's
+ * connection queue (better-sqlite3 is synchronous, so nothing else runs on the connection
+ * meanwhile). Each answers undefined when a transaction is open: its reads must wait for it
+ * in the queue, and must not see its uncommitted writes.
  */
-export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
-
-const readersNow = new WeakMap<Kysely<Tables>, ReadNow>();
-
-/** The direct reader of a SQLite Kysely instance (not of its transactions). */
-export function readNow(db: Kysely<Tables>): ReadNow | undefined {
-  return readersNow.get(db);
+export interface DirectReads {
+  /** Runs a read-only statement. */
+  now(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /**
+   * The same, but an answer is kept and given again (frozen) while the database has not
+   * changed at all since it was read: no write by this connection, no commit by any other
+   * connection or process. Nothing a change could affect is ever answered from before it.
+   */
+  kept(sql: string, parameters: readonly unknown[]): readonly unknown[] | undefined;
 }
+
+const directReads = new WeakMap<Kysely<Tables>, DirectReads>();
+
+/** The direct reads of a SQLite Kysely instance (not of its transactions). */
+export function directReadsOf(db: Kysely<Tables>): DirectReads | undefined {
+  return directReads.get(db);
+}
+
+/** Kept answers per connection; when full, all are dropped. */
+const KEPT_ANSWERS = 10_000;
 
 export interface Db {
   kysely: Kysely<Tables>;
   dialect: Dialect;
-  /**
-   * SQLite only: a number that moves whenever data may have changed since it was last read,
-   * by a write through this connection or a commit by any other connection or process. A
-   * cache entry stamped with it is valid while it has not moved.
-   */
-  changeCounter?: () => number;
   close(): Promise<void>;
 }
 
@@ -58,7 +64,7 @@ const STATEMENT_CACHE_SIZE = 256;
  * every query it runs, and preparing (parsing and planning) costs more than running a lookup
  * by key. A statement is only ever used by one query at a time (Kysely holds the single
  * connection for the length of each query), and SQLite re-prepares it by itself after a
- * schema change. It also counts the statements that write, for `Db.changeCounter`.
+ * schema change. It also counts the statements that write, for `DirectReads.kept`.
  */
 function keepingStatements(database: Database.Database) {
   const statements = new Map<string, Database.Statement | ReturnType<typeof counted>>();
@@ -127,15 +133,31 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     const kysely = new Kysely<Tables>({
       dialect: new ImmediateSqliteDialect({ database: connection }),
     });
-    // Commits by other connections (another process: the CLI, a second server) move it.
+    // Moves with every write through this connection and every commit by any other.
     const dataVersion = database.prepare('pragma data_version').pluck();
     const changeCounter = () => connection.writes() + (dataVersion.get() as number);
-    readersNow.set(kysely, (sql, parameters) => {
+    const read = (sql: string, parameters: readonly unknown[]) => {
       if (database.inTransaction) return undefined;
       const statement = connection.prepare(sql);
       return statement.reader ? statement.all(parameters as unknown[]) : undefined;
+    };
+    const kept = new Map<string, { stamp: number; rows: readonly unknown[] }>();
+    directReads.set(kysely, {
+      now: read,
+      kept(sql, parameters) {
+        if (database.inTransaction) return undefined;
+        const stamp = changeCounter();
+        const key = `${sql}\u0000${JSON.stringify(parameters)}`;
+        const answer = kept.get(key);
+        if (answer?.stamp === stamp) return answer.rows;
+        const rows = read(sql, parameters);
+        if (!rows) return undefined;
+        if (kept.size >= KEPT_ANSWERS) kept.clear();
+        kept.set(key, { stamp, rows: Object.freeze(rows.map((row) => Object.freeze(row))) });
+        return rows;
+      },
     });
-    return { kysely, dialect: 'sqlite', changeCounter, close: () => kysely.destroy() };
+    return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: config.url,

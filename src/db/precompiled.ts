@@ -10,7 +10,7 @@ import {
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
-import { readNow } from './connect.js';
+import { directReadsOf } from './connect.js';
 import type { Tables } from './tables.js';
 import type { Trx } from './transaction.js';
 
@@ -28,9 +28,19 @@ export interface Precompiled<P, R> {
   first(db: Queryable, values: P): Promise<R | undefined>;
 }
 
+export interface PrecompiledOptions {
+  /**
+   * On SQLite, outside transactions, the answer may be kept while the database is unchanged
+   * (see DirectReads.kept in connect.ts): for reads on every request whose answer rarely
+   * changes.
+   */
+  keep?: boolean;
+}
+
 function precompiledWith<P extends object, R>(
   names: readonly (keyof P & string)[],
   compile: (db: Queryable, placeholders: P) => Promise<CompiledQuery<R>>,
+  options: PrecompiledOptions,
 ): Precompiled<P, R> {
   // SQLite and PostgreSQL spell SQL differently: compiled once per dialect.
   const compiledByDialect = new Map<unknown, Promise<CompiledQuery<R>>>();
@@ -50,7 +60,10 @@ function precompiledWith<P extends object, R>(
       if (typeof parameter !== 'string' || !parameter.startsWith(PLACEHOLDER)) return parameter;
       return (values as Record<string, unknown>)[parameter.slice(PLACEHOLDER.length)];
     });
-    const rows = readNow(db as Kysely<Tables>)?.(compiled.sql, parameters);
+    const direct = directReadsOf(db as Kysely<Tables>);
+    const rows = options.keep
+      ? direct?.kept(compiled.sql, parameters)
+      : direct?.now(compiled.sql, parameters);
     if (rows) return { rows: rows as R[] };
     return db.executeQuery<R>({ ...compiled, parameters });
   };
@@ -68,8 +81,13 @@ function precompiledWith<P extends object, R>(
 export function precompiled<P extends object, R>(
   names: readonly (keyof P & string)[],
   build: (db: Queryable, values: P) => Compilable<R>,
+  options: PrecompiledOptions = {},
 ): Precompiled<P, R> {
-  return precompiledWith(names, async (db, placeholders) => build(db, placeholders).compile());
+  return precompiledWith(
+    names,
+    async (db, placeholders) => build(db, placeholders).compile(),
+    options,
+  );
 }
 
 /**
@@ -80,45 +98,50 @@ export function precompiled<P extends object, R>(
 export function precompiledCall<P extends object, R>(
   names: readonly (keyof P & string)[],
   call: (db: Kysely<Tables>, values: P) => Promise<unknown>,
+  options: PrecompiledOptions = {},
 ): Precompiled<P, R> {
-  return precompiledWith(names, async (db, placeholders) => {
-    const recorded: CompiledQuery[] = [];
-    const connection: DatabaseConnection = {
-      executeQuery: async <O>(query: CompiledQuery) => {
-        recorded.push(query);
-        return { rows: [] as O[] };
-      },
-      // eslint-disable-next-line require-yield
-      streamQuery: async function* () {
-        throw new Error('a precompiled call cannot stream');
-      },
-    };
-    const executor = db.getExecutor();
-    const recorder = new Kysely<Tables>({
-      dialect: {
-        createAdapter: () => executor.adapter,
-        createQueryCompiler: () => ({
-          compileQuery: (node, queryId) => executor.compileQuery(node, queryId),
-        }),
-        createIntrospector: () => {
-          throw new Error('a precompiled call cannot introspect');
+  return precompiledWith(
+    names,
+    async (db, placeholders) => {
+      const recorded: CompiledQuery[] = [];
+      const connection: DatabaseConnection = {
+        executeQuery: async <O>(query: CompiledQuery) => {
+          recorded.push(query);
+          return { rows: [] as O[] };
         },
-        createDriver: () => ({
-          init: async () => {},
-          acquireConnection: async () => connection,
-          beginTransaction: async () => {},
-          commitTransaction: async () => {},
-          rollbackTransaction: async () => {},
-          releaseConnection: async () => {},
-          destroy: async () => {},
-        }),
-      },
-    });
-    await call(recorder, placeholders);
-    await recorder.destroy();
-    if (recorded.length !== 1) {
-      throw new Error(`a precompiled call must run exactly one query; it ran ${recorded.length}`);
-    }
-    return recorded[0] as CompiledQuery<R>;
-  });
+        // eslint-disable-next-line require-yield
+        streamQuery: async function* () {
+          throw new Error('a precompiled call cannot stream');
+        },
+      };
+      const executor = db.getExecutor();
+      const recorder = new Kysely<Tables>({
+        dialect: {
+          createAdapter: () => executor.adapter,
+          createQueryCompiler: () => ({
+            compileQuery: (node, queryId) => executor.compileQuery(node, queryId),
+          }),
+          createIntrospector: () => {
+            throw new Error('a precompiled call cannot introspect');
+          },
+          createDriver: () => ({
+            init: async () => {},
+            acquireConnection: async () => connection,
+            beginTransaction: async () => {},
+            commitTransaction: async () => {},
+            rollbackTransaction: async () => {},
+            releaseConnection: async () => {},
+            destroy: async () => {},
+          }),
+        },
+      });
+      await call(recorder, placeholders);
+      await recorder.destroy();
+      if (recorded.length !== 1) {
+        throw new Error(`a precompiled call must run exactly one query; it ran ${recorded.length}`);
+      }
+      return recorded[0] as CompiledQuery<R>;
+    },
+    options,
+  );
 }

@@ -54,10 +54,13 @@ const userByEmail = precompiled<{ accountId: string; emailNormalized: string }, 
       .where('u.email_normalized', '=', emailNormalized),
 );
 
+// GET /v2/users/{id} reads one user and nothing else: on SQLite its answer is kept while the
+// database is unchanged (see db/precompiled.ts).
 const userById = precompiled<{ accountId: string; userId: string }, UserRow>(
   ['accountId', 'userId'],
   (db, { accountId, userId }) =>
     withInvitation(db).where('u.account_id', '=', accountId).where('u.id', '=', userId),
+  { keep: true },
 );
 
 export function findUserByEmail(

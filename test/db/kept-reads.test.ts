@@ -1,0 +1,93 @@
+/**
+ * On SQLite the API-key lookup and GET /v2/users/{id} reuse answers while the database is
+ * unchanged. A commit by any other connection (another process: the CLI, a second server)
+ * must take effect at the very next request.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeId } from '../../src/http/global-id.js';
+import { startRoster, uniqueEmail, type Caller, type TestRoster } from '../support/roster.js';
+
+describe('answers kept on SQLite', () => {
+  let roster: TestRoster;
+  let admin: Caller;
+  let other: Database.Database;
+
+  beforeAll(async () => {
+    roster = await startRoster('sqlite');
+    admin = await roster.newAccount();
+    other = new Database(path.join(roster.dataDir, 'roster.db'));
+    other.pragma('busy_timeout = 5000');
+  });
+  afterAll(async () => {
+    other.close();
+    await roster.close();
+  });
+
+  const get = (id: string, key = admin.key) => roster.api(key, 'GET', `/v2/users/${id}`);
+
+  async function newUser(): Promise<{ id: string; internalId: string }> {
+    const created = await roster.api(admin.key, 'POST', '/v2/users', {
+      name: 'Ada Lovelace',
+      email: uniqueEmail('kept'),
+      role: { type: 'predefined', name: 'member' },
+      invite_mode: 'none',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    return { id, internalId: decodeId('User', id)! };
+  }
+
+  it("another connection's change to a user shows at the next read", async () => {
+    const user = await newUser();
+    for (let i = 0; i < 3; i++) expect((await get(user.id)).body.name).toBe('Ada Lovelace');
+    other.prepare('update users set name = ? where id = ?').run('Ada King', user.internalId);
+    expect((await get(user.id)).body.name).toBe('Ada King');
+    other.prepare("update users set state = 'inactive' where id = ?").run(user.internalId);
+    expect((await get(user.id)).status).toBe(404);
+  });
+
+  it("this server's own change shows at the next read", async () => {
+    const user = await newUser();
+    expect((await get(user.id)).body.name).toBe('Ada Lovelace');
+    const patched = await roster.api(admin.key, 'PATCH', `/v2/users/${user.id}`, {
+      name: 'Countess Lovelace',
+    });
+    expect(patched.status).toBe(200);
+    expect((await get(user.id)).body.name).toBe('Countess Lovelace');
+  });
+
+  it('a key revoked, or its owner made a non-developer, by another connection is refused at the next request', async () => {
+    const caller = await roster.newCaller(admin, 'member');
+    const user = await newUser();
+    const callerId = decodeId('User', caller.userId)!;
+    for (let i = 0; i < 3; i++) expect((await get(user.id, caller.key)).status).toBe(200);
+
+    other.prepare('update users set is_developer = 0 where id = ?').run(callerId);
+    expect((await get(user.id, caller.key)).status).toBe(403);
+    other.prepare('update users set is_developer = 1 where id = ?').run(callerId);
+    expect((await get(user.id, caller.key)).status).toBe(200);
+
+    other
+      .prepare('update api_keys set revoked_at = ? where user_id = ?')
+      .run(Date.now() - 1, callerId);
+    expect((await get(user.id, caller.key)).status).toBe(401);
+  });
+
+  it('a kept answer cannot be changed by its reader', async () => {
+    const user = await newUser();
+    await get(user.id);
+    const reads = roster.server.deps.db.kysely;
+    // A second read of the same row: the kept rows are frozen, so a caller that tried to
+    // modify one would throw instead of changing what the next request sees.
+    const { findUserById } = await import('../../src/users/store.js');
+    const accountId = (
+      other.prepare('select account_id from users where id = ?').get(user.internalId) as {
+        account_id: string;
+      }
+    ).account_id;
+    const row = await findUserById(reads, accountId, user.internalId);
+    expect(Object.isFrozen(row)).toBe(true);
+  });
+});
