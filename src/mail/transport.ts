@@ -2,9 +2,7 @@
  * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise `.eml` files under
  * <data>/mail (and the link in the log), so a laptop needs no mail server.
  */
-import { writeFile as writeFileWithCallback } from 'node:fs';
-import fs from 'node:fs/promises';
-import { promisify } from 'node:util';
+import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { composeMessage } from './mime.js';
@@ -51,23 +49,21 @@ export function smtpTransport(url: string): Transport {
   };
 }
 
-// The callback API: fs/promises' writeFile (a FileHandle per file) cost twice the main
-// thread's time per message.
-const writeFile = promisify(writeFileWithCallback);
-
 export function fileTransport(directory: string): Transport {
   return {
     async send(email) {
       // Lines end in \n, as nodemailer's newline: 'unix' option wrote them.
       const eml = composeMessage(email).replaceAll('\r\n', '\n');
       const file = path.join(directory, `${email.id}.eml`);
-      // The directory is made when a write finds it missing, not before every email.
+      // Written synchronously: handing open, write and close to the thread pool and back
+      // cost about 300 µs of CPU per message, the three calls themselves about 35 µs. The
+      // directory is made when a write finds it missing, not before every email.
       try {
-        await writeFile(file, eml);
+        fs.writeFileSync(file, eml);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        await fs.mkdir(directory, { recursive: true });
-        await writeFile(file, eml);
+        fs.mkdirSync(directory, { recursive: true });
+        fs.writeFileSync(file, eml);
       }
     },
     close: () => {},
