@@ -33,9 +33,15 @@ export interface DirectReads {
   /**
    * The same, but an answer is kept and given again (frozen) while the database has not
    * changed at all since it was read: no write by this connection, no commit by any other
-   * connection or process. Nothing a change could affect is ever answered from before it.
+   * connection or process before the request being served began (see requestStarted).
    */
   kept(sql: string, parameters: readonly unknown[]): readonly unknown[] | undefined;
+  /**
+   * Called as each request starts. Whether another connection has committed is asked once
+   * per request (or per turn of the event loop outside requests), not once per kept read:
+   * an answer is then never older than the request, which is all a reader can tell.
+   */
+  requestStarted(): void;
 }
 
 const directReads = new WeakMap<Kysely<Tables>, DirectReads>();
@@ -64,17 +70,32 @@ const STATEMENT_CACHE_SIZE = 256;
  * every query it runs, and preparing (parsing and planning) costs more than running a lookup
  * by key. A statement is only ever used by one query at a time (Kysely holds the single
  * connection for the length of each query), and SQLite re-prepares it by itself after a
- * schema change. It also counts the statements that write, for `DirectReads.kept`.
+ * schema change. It also counts the statements that change data, for `DirectReads.kept`.
  */
+const DATA_CHANGE = /^\s*(?:insert|update|delete|replace)\b/i;
+
 function keepingStatements(database: Database.Database) {
   const statements = new Map<string, Database.Statement | ReturnType<typeof counted>>();
   let writes = 0;
-  const counted = (statement: Database.Statement) => ({
-    reader: statement.reader,
-    all: (parameters: unknown[]) => (writes++, statement.all(parameters)),
-    run: (parameters: unknown[]) => (writes++, statement.run(parameters)),
-    iterate: (parameters: unknown[]) => (writes++, statement.iterate(parameters)),
-  });
+  const counted = (sql: string, statement: Database.Statement) => {
+    // An INSERT, UPDATE or DELETE that changed no row changed nothing (the outbox worker's
+    // poll finds nothing due every second); any other statement that writes always counts.
+    const countsRows = DATA_CHANGE.test(sql);
+    return {
+      reader: statement.reader,
+      all: (parameters: unknown[]) => {
+        const rows = statement.all(parameters);
+        if (!countsRows || rows.length > 0) writes++;
+        return rows;
+      },
+      run: (parameters: unknown[]) => {
+        const result = statement.run(parameters);
+        if (!countsRows || result.changes > 0) writes++;
+        return result;
+      },
+      iterate: (parameters: unknown[]) => (writes++, statement.iterate(parameters)),
+    };
+  };
   return {
     prepare(sql: string) {
       let statement = statements.get(sql);
@@ -82,7 +103,7 @@ function keepingStatements(database: Database.Database) {
         statements.delete(sql);
       } else {
         const prepared = database.prepare(sql);
-        statement = prepared.readonly ? prepared : counted(prepared);
+        statement = prepared.readonly ? prepared : counted(sql, prepared);
         if (statements.size >= STATEMENT_CACHE_SIZE) {
           statements.delete(statements.keys().next().value!);
         }
@@ -135,7 +156,16 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     });
     // Moves with every write through this connection and every commit by any other.
     const dataVersion = database.prepare('pragma data_version').pluck();
-    const changeCounter = () => connection.writes() + (dataVersion.get() as number);
+    let observed: number | undefined;
+    const forget = () => void (observed = undefined);
+    const observe = () => {
+      if (observed === undefined) {
+        observed = dataVersion.get() as number;
+        setImmediate(forget);
+      }
+      return observed;
+    };
+    const changeCounter = () => connection.writes() + observe();
     const read = (sql: string, parameters: readonly unknown[]) => {
       if (database.inTransaction) return undefined;
       const statement = connection.prepare(sql);
@@ -156,6 +186,7 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
         kept.set(key, { stamp, rows: Object.freeze(rows.map((row) => Object.freeze(row))) });
         return rows;
       },
+      requestStarted: forget,
     });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }

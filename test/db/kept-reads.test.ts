@@ -6,6 +6,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directReadsOf } from '../../src/db/connect.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { startRoster, uniqueEmail, type Caller, type TestRoster } from '../support/roster.js';
 
@@ -75,7 +76,21 @@ describe('answers kept on SQLite', () => {
     expect((await get(user.id, caller.key)).status).toBe(401);
   });
 
-  it('a kept answer cannot be changed by its reader', async () => {
+  it('whether another connection committed is asked again when a request starts', async () => {
+    const user = await newUser();
+    const reads = directReadsOf(roster.server.deps.db.kysely)!;
+    const sql = 'select name from users where id = ?';
+    const name = () => (reads.kept(sql, [user.internalId]) as { name: string }[])[0]!.name;
+    expect(name()).toBe('Ada Lovelace');
+    other.prepare('update users set name = ? where id = ?').run('Ada King', user.internalId);
+    // Within the same turn of the event loop and the same request, the answer stands...
+    expect(name()).toBe('Ada Lovelace');
+    // ...and the next request sees the commit.
+    reads.requestStarted();
+    expect(name()).toBe('Ada King');
+  });
+
+  it('a kept answer cannot be changed by its reader, and lasts until a write changes a row', async () => {
     const user = await newUser();
     await get(user.id);
     const reads = roster.server.deps.db.kysely;
@@ -89,5 +104,22 @@ describe('answers kept on SQLite', () => {
     ).account_id;
     const row = await findUserById(reads, accountId, user.internalId);
     expect(Object.isFrozen(row)).toBe(true);
+
+    // The same answer while nothing changes, even after a write that changed no row (as
+    // the outbox worker's poll does every second); a new one after a write that did.
+    await reads
+      .updateTable('users')
+      .set({ name: 'Nobody' })
+      .where('id', '=', 'no such id')
+      .execute();
+    expect(await findUserById(reads, accountId, user.internalId)).toBe(row);
+    await reads
+      .updateTable('users')
+      .set({ name: 'Ada Byron' })
+      .where('id', '=', user.internalId)
+      .execute();
+    const changed = await findUserById(reads, accountId, user.internalId);
+    expect(changed).not.toBe(row);
+    expect(changed?.name).toBe('Ada Byron');
   });
 });
