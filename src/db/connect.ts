@@ -171,19 +171,29 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
       const statement = connection.prepare(sql);
       return statement.reader ? statement.all(parameters as unknown[]) : undefined;
     };
-    const kept = new Map<string, { stamp: number; rows: readonly unknown[] }>();
+    // Answers by statement, then by parameters; all of them read while the counter was `keptAt`.
+    const kept = new Map<string, Map<string, readonly unknown[]>>();
+    let keptAt = -1;
+    let keptCount = 0;
     directReads.set(kysely, {
       now: read,
       kept(sql, parameters) {
         if (database.inTransaction) return undefined;
         const stamp = changeCounter();
-        const key = `${sql}\u0000${JSON.stringify(parameters)}`;
-        const answer = kept.get(key);
-        if (answer?.stamp === stamp) return answer.rows;
+        if (stamp !== keptAt || keptCount >= KEPT_ANSWERS) {
+          kept.clear();
+          keptAt = stamp;
+          keptCount = 0;
+        }
+        let answers = kept.get(sql);
+        if (!answers) kept.set(sql, (answers = new Map()));
+        const key = JSON.stringify(parameters);
+        const answer = answers.get(key);
+        if (answer) return answer;
         const rows = read(sql, parameters);
         if (!rows) return undefined;
-        if (kept.size >= KEPT_ANSWERS) kept.clear();
-        kept.set(key, { stamp, rows: Object.freeze(rows.map((row) => Object.freeze(row))) });
+        answers.set(key, Object.freeze(rows.map((row) => Object.freeze(row))));
+        keptCount++;
         return rows;
       },
       requestStarted: forget,
