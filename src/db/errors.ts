@@ -18,12 +18,14 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
-/** The engine asks for the transaction to be tried again (serialization failure, deadlock, busy). */
+/**
+ * PostgreSQL asks for the transaction to be tried again (serialization failure, deadlock).
+ * SQLite never does: its transactions take the write lock when they begin (see connect.ts),
+ * and a SQLITE_BUSY has already waited out the busy timeout, which is unavailability.
+ */
 export function isRetryable(error: unknown): boolean {
   const code = codeOf(error);
-  // SQLITE_BUSY_SNAPSHOT: a read transaction could not upgrade to write; a fresh one can.
-  // (A plain SQLITE_BUSY already waited out the busy timeout: that is unavailability.)
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY_SNAPSHOT';
+  return code === '40001' || code === '40P01';
 }
 
 /** The database cannot serve now (connection refused, reset, terminated, or locked): a 503. */
