@@ -6,14 +6,19 @@
  * - POST /write: one INSERT of a user-shaped row into the same database engine with the same
  *   settings as Roster's (SQLite: WAL, synchronous=NORMAL, wal_autocheckpoint=10000,
  *   busy_timeout, foreign keys, one connection; PostgreSQL: a pool of 10), through the driver
- *   with no query builder.
+ *   with no query builder;
+ * - GET /lookup/:id, for scale and not a target's baseline: the least an authenticated read of
+ *   a user does, a SHA-256 of the Authorization header and one SELECT by primary key from
+ *   Roster's own users table (BASELINE_LOOKUP_URL, the benchmark's Roster database), through
+ *   the driver.
  *
- * Usage: PORT=... BASELINE_DATABASE_URL=sqlite:<file>|postgres://... node --import tsx bench/baseline-server.ts
+ * Usage: PORT=... BASELINE_DATABASE_URL=sqlite:<file>|postgres://... [BASELINE_LOOKUP_URL=...]
+ *   node --import tsx bench/baseline-server.ts
  */
 import Fastify from 'fastify';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const TABLE = `
   create table if not exists baseline_users (
@@ -32,6 +37,21 @@ const INSERT_COLUMNS =
   'id, account_id, email, email_normalized, name, role, is_developer, state, created_at, updated_at';
 
 type InsertOne = (values: unknown[]) => Promise<void> | void;
+type SelectUser = (id: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+const SELECT_USER = 'select * from users where id = ';
+
+function sqliteSelect(file: string): SelectUser {
+  const db = new Database(file, { readonly: true });
+  db.pragma('busy_timeout = 5000');
+  const statement = db.prepare(`${SELECT_USER}?`);
+  return (id) => statement.get(id) as Record<string, unknown>;
+}
+
+function postgresSelect(url: string): SelectUser {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  return async (id) => (await pool.query(`${SELECT_USER}$1`, [id])).rows[0];
+}
 
 function sqliteInsert(file: string): InsertOne {
   const db = new Database(file);
@@ -58,6 +78,12 @@ const databaseUrl = process.env.BASELINE_DATABASE_URL ?? '';
 const insert = databaseUrl.startsWith('sqlite:')
   ? sqliteInsert(databaseUrl.slice('sqlite:'.length))
   : await postgresInsert(databaseUrl);
+const lookupUrl = process.env.BASELINE_LOOKUP_URL;
+const selectUser = !lookupUrl
+  ? undefined
+  : lookupUrl.startsWith('sqlite:')
+    ? sqliteSelect(lookupUrl.slice('sqlite:'.length))
+    : postgresSelect(lookupUrl);
 
 const USER = {
   id: 'VXNlcjowMUtHUkc4QkpRTTMxV1FNMFFXNjY0WDFIWQ==',
@@ -87,6 +113,20 @@ const userSchema = {
 
 const app = Fastify();
 app.get('/read', { schema: { response: { 200: userSchema } } }, async () => USER);
+
+if (selectUser) {
+  app.get<{ Params: { id: string } }>(
+    '/lookup/:id',
+    { schema: { response: { 200: userSchema } } },
+    async (request) => {
+      createHash('sha256')
+        .update(request.headers.authorization ?? '')
+        .digest('hex');
+      const row = await selectUser(request.params.id);
+      return { ...USER, name: row.name, email: row.email };
+    },
+  );
+}
 
 const accountId = '01BASELINE0000000000000000';
 app.post<{ Body: { email: string; name: string } }>(

@@ -191,6 +191,7 @@ async function startBaseline(
       NODE_ENV: 'production',
       PORT: String(port),
       BASELINE_DATABASE_URL: database.baselineUrl,
+      BASELINE_LOOKUP_URL: database.url,
     },
     port,
     readyPath: '/read',
@@ -319,7 +320,7 @@ async function benchDatabase(
   const rows: Row[] = [];
   const baselineSlices = { read: [] as Slice[], write: [] as Slice[] };
   const baselineRss = { read: 0, write: 0 };
-  const baselineRequests = baselineScenarios();
+  const baselineRequests = baselineScenarios(seed);
 
   const baseline = await startBaseline(database, settings, profileDir);
   const roster = await startRoster(database, dir, settings, profileDir).catch(async (error) => {
@@ -345,14 +346,29 @@ async function benchDatabase(
         requests: baselineRequests[kind],
       });
     }
-    for (const scenario of SCENARIOS) {
-      if (!selected(settings, scenario.name)) continue;
+    // For scale, not a target: the least an authenticated read of one row does, measured
+    // against the JSON read like GET /v2/users/{id}.
+    const reference = {
+      name: REFERENCE,
+      baseline: 'read' as const,
+      target: baseline,
+      requests: baselineRequests.lookup,
+    };
+    const scenarios = [
+      ...(selected(settings, REFERENCE) ? [reference] : []),
+      ...SCENARIOS.filter((scenario) => selected(settings, scenario.name)).map((scenario) => ({
+        ...scenario,
+        target: roster,
+        requests: scenario.requests(context),
+      })),
+    ];
+    for (const scenario of scenarios) {
       const result = await measureScenario(
-        { service: roster, requests: scenario.requests(context), headers },
+        { service: scenario.target, requests: scenario.requests, headers },
         { service: baseline, requests: baselineRequests[scenario.baseline] },
         settings,
-        scenario.connections ?? settings.connections,
-        scenario.interleaved ?? true,
+        ('connections' in scenario ? scenario.connections : undefined) ?? settings.connections,
+        ('interleaved' in scenario ? scenario.interleaved : undefined) ?? true,
       );
       baselineSlices[scenario.baseline].push(...result.baselineSlices);
       baselineRss[scenario.baseline] = Math.max(
@@ -410,11 +426,24 @@ async function benchDatabase(
   return [...baselineRows, ...rows];
 }
 
-/** The baseline server's two routes, as request lists for autocannon. */
-function baselineScenarios(): Record<'read' | 'write', RequestSpec[]> {
+const REFERENCE = 'bare Fastify: key hash + one SELECT';
+
+/** The baseline server's routes, as request lists for autocannon. */
+function baselineScenarios(seed: SeedResult): Record<'read' | 'write' | 'lookup', RequestSpec[]> {
   let n = 0;
+  let user = 0;
   return {
     read: [{ method: 'GET', path: '/read' }],
+    // The users GET /v2/users/{id} reads, by their internal ids.
+    lookup: [
+      {
+        method: 'GET',
+        setupRequest: (request) => ({
+          ...request,
+          path: `/lookup/${seed.sampleIds[user++ % seed.sampleIds.length]}`,
+        }),
+      },
+    ],
     write: [
       {
         method: 'POST',
