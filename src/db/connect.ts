@@ -28,7 +28,7 @@ export function isSqlite(db: Kysely<Tables>): boolean {
  * in the queue, and must not see its uncommitted writes.
  */
 export interface DirectReads {
-  /** Runs a read-only statement. */
+  /** Runs a statement that returns rows (a SELECT, or a write with RETURNING: it counts). */
   now(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   /**
    * The same, but an answer is kept and given again (frozen) while the database has not

@@ -90,6 +90,14 @@ describe('answers kept on SQLite', () => {
     expect(name()).toBe('Ada King');
   });
 
+  it('a write that returns rows is run every time, never answered from before', () => {
+    const reads = directReadsOf(roster.server.deps.db.kysely)!;
+    const sql = "insert into settings (key, value) values (?, 'x') returning key";
+    expect(reads.kept(sql, ['kept-write-1'])).toEqual([{ key: 'kept-write-1' }]);
+    expect(() => reads.kept(sql, ['kept-write-1'])).toThrow(/UNIQUE/);
+    expect(reads.kept(sql, ['kept-write-2'])).toEqual([{ key: 'kept-write-2' }]);
+  });
+
   it('a kept answer cannot be changed by its reader, and lasts until a write changes a row', async () => {
     const user = await newUser();
     await get(user.id);
