@@ -65,6 +65,8 @@ const INT8_OID = 20;
 /** Statements kept per SQLite connection; the least recently used one goes first. */
 const STATEMENT_CACHE_SIZE = 256;
 
+const DATA_CHANGE = /^\s*(?:insert|update|delete|replace)\b/i;
+
 /**
  * The SQLite connection as Kysely sees it, keeping its prepared statements: Kysely prepares
  * every query it runs, and preparing (parsing and planning) costs more than running a lookup
@@ -72,8 +74,6 @@ const STATEMENT_CACHE_SIZE = 256;
  * connection for the length of each query), and SQLite re-prepares it by itself after a
  * schema change. It also counts the statements that change data, for `DirectReads.kept`.
  */
-const DATA_CHANGE = /^\s*(?:insert|update|delete|replace)\b/i;
-
 function keepingStatements(database: Database.Database) {
   const statements = new Map<string, Database.Statement | ReturnType<typeof counted>>();
   let writes = 0;
