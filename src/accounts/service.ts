@@ -1,6 +1,6 @@
 /** Accounts: the tenant boundary. Created by `roster bootstrap` (and on first start). */
 import type { Deps } from '../deps.js';
-import { newId } from '../db/ids.js';
+import { isRowId, newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
 import { decodeId } from '../http/global-id.js';
 import { Conflict, Invalid, NotFound } from '../http/problem.js';
@@ -54,8 +54,6 @@ export async function bootstrapAccount(
   });
 }
 
-const INTERNAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
 /**
  * The internal id of an account given as its global id (what `roster bootstrap` prints).
  * In-process callers that already hold the internal id may pass it as it is.
@@ -63,7 +61,7 @@ const INTERNAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 function accountIdFrom(value: string): string {
   const decoded = decodeId('Account', value);
   if (decoded) return decoded;
-  if (INTERNAL_ID.test(value)) return value;
+  if (isRowId(value)) return value;
   throw new Invalid(
     `"${value}" is not an account id; use the account_id that roster bootstrap printed`,
   );

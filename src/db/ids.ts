@@ -2,10 +2,6 @@ import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/**
- * A new row id: 48 bits of time then 80 random bits, in Crockford base32 (a ULID).
- * Time-ordered so inserts stay at the end of indexes; random so ids reveal no counts.
- */
 // Random bytes are drawn 4 KiB at a time (as crypto.randomUUID does): a call to the system's
 // generator costs more than the rest of making an id.
 const pool = Buffer.alloc(4096);
@@ -20,6 +16,10 @@ function randomBytes(count: number): Buffer {
   return pool.subarray(poolOffset - count, poolOffset);
 }
 
+/**
+ * A new row id: 48 bits of time then 80 random bits, in Crockford base32 (a ULID).
+ * Time-ordered so inserts stay at the end of indexes; random so ids reveal no counts.
+ */
 export function newId(now: number = Date.now()): string {
   let out = '';
   let time = now;
@@ -39,4 +39,11 @@ export function newId(now: number = Date.now()): string {
     }
   }
   return out;
+}
+
+const ROW_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Whether `value` has the shape of an id newId makes. */
+export function isRowId(value: string): boolean {
+  return ROW_ID.test(value);
 }

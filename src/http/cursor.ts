@@ -2,6 +2,7 @@
  * Keyset cursors: an opaque, base64url-encoded position (created_at, id) in a listing.
  * A cursor that does not decode to exactly that shape is refused with a 400.
  */
+import { isRowId } from '../db/ids.js';
 import { Invalid } from './problem.js';
 
 export interface Position {
@@ -32,7 +33,7 @@ export function decodeCursor(cursor: string): Position {
     !Number.isSafeInteger(value[0]) ||
     value[0] < 0 ||
     typeof value[1] !== 'string' ||
-    !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(value[1])
+    !isRowId(value[1])
   ) {
     throw invalid;
   }

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Deps } from '../deps.js';
+import { isRowId } from '../db/ids.js';
 import { endSession, resumeSession, type Session } from '../sessions/service.js';
 import { SESSION_ABSOLUTE_MS } from '../sessions/rules.js';
 import { csrfToken, CSRF_FIELD, isValidCsrfToken, newCsrfCookie } from './csrf.js';
@@ -46,8 +47,6 @@ const SECURITY_HEADERS = {
 /** While a temporary password must be replaced, these are the only places a session may go. */
 const FORCED_CHANGE_ALLOWS = new Set(['/password/change', '/logout', STYLESHEET_PATH]);
 
-const ACCOUNT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : '';
@@ -58,7 +57,7 @@ function query(request: FastifyRequest, name: string): string {
 }
 
 function accountParam(value: string): string | undefined {
-  return ACCOUNT_ID.test(value) ? value : undefined;
+  return isRowId(value) ? value : undefined;
 }
 
 function show(reply: FastifyReply, page: pages.Page, status = 200): FastifyReply {
