@@ -1,5 +1,6 @@
 /** SQL for API keys. Nothing else. */
-import { SqliteAdapter, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { isSqlite } from '../db/connect.js';
 import type { Position } from '../http/cursor.js';
 import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
@@ -61,8 +62,7 @@ export function findKeyForUpdate(
     .selectAll()
     .where('account_id', '=', accountId)
     .where('id', '=', keyId);
-  const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
-  return (sqlite ? query : query.forUpdate()).executeTakeFirst();
+  return (isSqlite(trx) ? query : query.forUpdate()).executeTakeFirst();
 }
 
 /** Revokes a key at `at` (now, or later for a grace period) unless it is already revoked sooner. */
