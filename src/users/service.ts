@@ -160,8 +160,7 @@ async function createInTransaction(
 ): Promise<CreateUserResult> {
   const now = deps.clock();
   let existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
-  if (existing) {
-    await store.lockUser(trx, actor.accountId, existing.id);
+  if (existing && (await store.lockUser(trx, actor.accountId, existing.id))) {
     existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
   }
   const existingStatus = existing

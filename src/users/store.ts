@@ -309,10 +309,11 @@ export async function listUsers(db: Queryable, filter: ListFilter): Promise<User
 /**
  * On PostgreSQL, locks the user's row until the transaction ends, so use cases that read a
  * user and then change it take turns instead of acting on what they read before another
- * committed. (SQLite runs one write transaction at a time already.)
+ * committed. (SQLite runs one write transaction at a time already.) Returns whether it waited
+ * for a lock, that is whether what was read before may have changed since.
  */
-export async function lockUser(trx: Trx, accountId: string, userId: string): Promise<void> {
-  if (isSqlite(trx)) return;
+export async function lockUser(trx: Trx, accountId: string, userId: string): Promise<boolean> {
+  if (isSqlite(trx)) return false;
   await trx
     .selectFrom('users')
     .select('id')
@@ -320,4 +321,5 @@ export async function lockUser(trx: Trx, accountId: string, userId: string): Pro
     .where('id', '=', userId)
     .forUpdate()
     .execute();
+  return true;
 }
