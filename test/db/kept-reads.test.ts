@@ -3,10 +3,12 @@
  * unchanged. A commit by any other connection (another process: the CLI, a second server)
  * must take effect at the very next request.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directReadsOf } from '../../src/db/connect.js';
+import { commitCounter, directReadsOf } from '../../src/db/connect.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { startRoster, uniqueEmail, type Caller, type TestRoster } from '../support/roster.js';
 
@@ -129,5 +131,63 @@ describe('answers kept on SQLite', () => {
     const changed = await findUserById(reads, accountId, user.internalId);
     expect(changed).not.toBe(row);
     expect(changed?.name).toBe('Ada Byron');
+  });
+});
+
+describe('the count of commits (the wal-index header)', () => {
+  function openWal(file: string): Database.Database {
+    const database = new Database(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    return database;
+  }
+
+  it('moves with each commit of another connection, also after the WAL restarts, and only then', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-commits-'));
+    const file = path.join(dir, 'commits.db');
+    const mine = openWal(file);
+    const theirs = openWal(file);
+    try {
+      theirs.exec('create table t (n integer)');
+      const commits = commitCounter(mine, file);
+      expect(commits.via).toBe('wal-index');
+      const start = commits.read();
+      expect(commits.read()).toBe(start);
+      mine.prepare('select count(*) from t').get();
+      expect(commits.read()).toBe(start);
+
+      const insert = theirs.prepare('insert into t (n) values (?)');
+      let last = start;
+      for (let n = 0; n < 5; n++) {
+        insert.run(n);
+        const now = commits.read();
+        expect(now).not.toBe(last);
+        last = now;
+      }
+      // A checkpoint that empties the WAL: the next commit starts it again from its first
+      // frame (new salts), and still counts.
+      theirs.pragma('wal_checkpoint(TRUNCATE)');
+      const afterCheckpoint = commits.read();
+      insert.run(99);
+      expect(commits.read()).not.toBe(afterCheckpoint);
+      // A rolled-back transaction changes nothing.
+      const steady = commits.read();
+      theirs.exec('begin immediate; insert into t (n) values (100); rollback');
+      expect(commits.read()).toBe(steady);
+      commits.close();
+    } finally {
+      mine.close();
+      theirs.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks data_version of an in-memory database', () => {
+    const database = new Database(':memory:');
+    const commits = commitCounter(database, ':memory:');
+    expect(commits.via).toBe('data_version');
+    expect(commits.read()).toBe(commits.read());
+    commits.close();
+    database.close();
   });
 });
