@@ -6,11 +6,15 @@
  *   stored as SHA-256.
  * - Temporary passwords: random, shown once; stored as argon2id (see passwords.ts).
  */
-import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
+import crypto, { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'rstr_';
 
+/** One call without a Hash object (Node ≥ 20.12): a third of the time, on every request. */
+const oneShotHash = crypto.hash as typeof crypto.hash | undefined;
+
 export function sha256(value: string): string {
+  if (oneShotHash) return oneShotHash('sha256', value, 'hex');
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
