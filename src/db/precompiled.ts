@@ -44,18 +44,23 @@ function precompiledWith<P extends object, R>(
 ): Precompiled<P, R> {
   // SQLite and PostgreSQL spell SQL differently: compiled once per dialect.
   const compiledByDialect = new Map<unknown, Promise<CompiledQuery<R>>>();
-  const compiledFor = (db: Queryable): Promise<CompiledQuery<R>> => {
-    const dialect = db.getExecutor().adapter.constructor;
+  // The same once compiled, so that a query runs without waiting on a promise first.
+  const ready = new Map<unknown, CompiledQuery<R>>();
+  const compiledFor = (db: Queryable, dialect: unknown): Promise<CompiledQuery<R>> => {
     let compiled = compiledByDialect.get(dialect);
     if (!compiled) {
       const placeholders = Object.fromEntries(names.map((name) => [name, PLACEHOLDER + name]));
-      compiled = compile(db, placeholders as P);
+      compiled = compile(db, placeholders as P).then((query) => {
+        ready.set(dialect, query);
+        return query;
+      });
       compiledByDialect.set(dialect, compiled);
     }
     return compiled;
   };
   const execute = async (db: Queryable, values: P): Promise<QueryResult<R>> => {
-    const compiled = await compiledFor(db);
+    const dialect = db.getExecutor().adapter.constructor;
+    const compiled = ready.get(dialect) ?? (await compiledFor(db, dialect));
     const parameters = compiled.parameters.map((parameter) => {
       if (typeof parameter !== 'string' || !parameter.startsWith(PLACEHOLDER)) return parameter;
       return (values as Record<string, unknown>)[parameter.slice(PLACEHOLDER.length)];
