@@ -6,7 +6,7 @@
  * responses are lower case unless the request carries `sdk-language`, which the official
  * SDKs send on every call: then every enum value in the body is upper case.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 
 /** Request fields whose values are enums: body keys, nested under `role`, and query keys. */
 const BODY_ENUM_KEYS = ['invite_mode', 'key_type'];
@@ -61,18 +61,29 @@ export function upperResponseEnums(value: unknown, key?: string): unknown {
   return value;
 }
 
-/** Installs both directions on an encapsulated scope (the /v2 API). */
+const lowerEnums: preValidationHookHandler = (request, _reply, done) => {
+  lowerRequestEnums(request);
+  done();
+};
+
+/**
+ * Installs both directions on an encapsulated scope (the /v2 API), before its routes.
+ * Callback-style hooks: they await nothing, and an async hook costs a promise per request.
+ */
 export function registerEnumCase(app: FastifyInstance): void {
-  // Callback-style hooks: they await nothing, and an async hook costs a promise per request.
-  app.addHook('preValidation', (request, _reply, done) => {
-    lowerRequestEnums(request);
-    done();
+  // Requests: only routes that take a body or a query string have enum values to lower,
+  // before the route's own preValidation sees them.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.body && !route.schema?.querystring) return;
+    const own = route.preValidation ?? [];
+    route.preValidation = [lowerEnums, ...(Array.isArray(own) ? own : [own])];
   });
   app.addHook('preSerialization', (request, reply, payload, done) => {
+    if (!request.headers['sdk-language']) return done(null, payload);
     const problem = reply
       .getHeader('content-type')
       ?.toString()
       .startsWith('application/problem+json');
-    done(null, request.headers['sdk-language'] && !problem ? upperResponseEnums(payload) : payload);
+    done(null, problem ? payload : upperResponseEnums(payload));
   });
 }
