@@ -47,8 +47,11 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
     });
   }
 
-  app.addHook('onRequest', async (request) => {
-    request.actor = await authenticate(deps, request.headers.authorization);
+  app.addHook('onRequest', (request, _reply, done) => {
+    authenticate(deps, request.headers.authorization).then((actor) => {
+      request.actor = actor;
+      done();
+    }, done);
   });
 
   await app.register(usersRoutes, { deps });
