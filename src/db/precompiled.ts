@@ -58,24 +58,48 @@ function precompiledWith<P extends object, R>(
     }
     return compiled;
   };
-  const execute = async (db: Queryable, values: P): Promise<QueryResult<R>> => {
-    const dialect = db.getExecutor().adapter.constructor;
-    const compiled = ready.get(dialect) ?? (await compiledFor(db, dialect));
-    const parameters = compiled.parameters.map((parameter) => {
+  const bind = (compiled: CompiledQuery<R>, values: P): unknown[] =>
+    compiled.parameters.map((parameter) => {
       if (typeof parameter !== 'string' || !parameter.startsWith(PLACEHOLDER)) return parameter;
       return (values as Record<string, unknown>)[parameter.slice(PLACEHOLDER.length)];
     });
+  // The rows read at once on the connection (see DirectReads), or undefined.
+  const readNow = (db: Queryable, compiled: CompiledQuery<R>, parameters: unknown[]) => {
     const direct = directReadsOf(db as Kysely<Tables>);
     const rows = options.keep
       ? direct?.kept(compiled.sql, parameters)
       : direct?.now(compiled.sql, parameters);
-    if (rows) return { rows: rows as R[] };
+    return rows as R[] | undefined;
+  };
+  const execute = async (db: Queryable, values: P): Promise<QueryResult<R>> => {
+    const dialect = db.getExecutor().adapter.constructor;
+    const compiled = ready.get(dialect) ?? (await compiledFor(db, dialect));
+    const parameters = bind(compiled, values);
+    const rows = readNow(db, compiled, parameters);
+    if (rows) return { rows };
     return db.executeQuery<R>({ ...compiled, parameters });
+  };
+  // A compiled query that the connection can answer at once is answered without an async
+  // step per layer: the key and user lookups run on every request.
+  const rowsNow = (db: Queryable, values: P): R[] | undefined => {
+    const compiled = ready.get(db.getExecutor().adapter.constructor);
+    return compiled && readNow(db, compiled, bind(compiled, values));
+  };
+  const answer = <T>(db: Queryable, values: P, pick: (rows: R[]) => T): Promise<T> => {
+    let rows: R[] | undefined;
+    try {
+      rows = rowsNow(db, values);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return rows
+      ? Promise.resolve(pick(rows))
+      : execute(db, values).then((result) => pick(result.rows));
   };
   return {
     execute,
-    all: async (db, values) => (await execute(db, values)).rows,
-    first: async (db, values) => (await execute(db, values)).rows[0],
+    all: (db, values) => answer(db, values, (rows) => rows),
+    first: (db, values) => answer(db, values, (rows) => rows[0]),
   };
 }
 
