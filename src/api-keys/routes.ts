@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import type { ApiKeysTable } from '../db/tables.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { decodeId, encodeId } from '../http/global-id.js';
+import { isoTime } from '../http/time.js';
 import { NotFound } from '../http/problem.js';
 import {
   AUTH_PROBLEMS,
@@ -43,7 +44,6 @@ const ApiKeyWithSecret = Type.Object({
 const KeyIdParams = Type.Object({ api_key_id: Type.String() });
 
 function toWireKey(key: ApiKeysTable, now: number) {
-  const iso = (ms: number) => new Date(ms).toISOString();
   return {
     id: encodeId('ApiKey', key.id),
     name: key.name,
@@ -52,10 +52,10 @@ function toWireKey(key: ApiKeysTable, now: number) {
     status: (key.revoked_at !== null && key.revoked_at <= now ? 'revoked' : 'active') as
       'active' | 'revoked',
     redacted_key: key.redacted_key,
-    created_at: iso(key.created_at),
-    ...(key.expires_at !== null ? { expires_at: iso(key.expires_at) } : {}),
+    created_at: isoTime(key.created_at),
+    ...(key.expires_at !== null ? { expires_at: isoTime(key.expires_at) } : {}),
     created_by_user_id: encodeId('User', key.created_by_user_id),
-    ...(key.last_used_at !== null ? { last_used_at: iso(key.last_used_at) } : {}),
+    ...(key.last_used_at !== null ? { last_used_at: isoTime(key.last_used_at) } : {}),
   };
 }
 

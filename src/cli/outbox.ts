@@ -9,6 +9,7 @@ import {
 } from './command.js';
 import { withDeps } from './deps.js';
 import { listUndelivered, type UndeliveredEmail } from '../mail/outbox.js';
+import { isoTime } from '../http/time.js';
 
 function limitFrom(raw: string | undefined): number {
   if (raw === undefined) return 100;
@@ -18,8 +19,6 @@ function limitFrom(raw: string | undefined): number {
   return Number(raw);
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 function wire(email: UndeliveredEmail) {
   return {
     id: email.id,
@@ -27,9 +26,9 @@ function wire(email: UndeliveredEmail) {
     recipient: email.recipient,
     status: email.status,
     attempts: email.attempts,
-    next_attempt_at: iso(email.nextAttemptAt),
+    next_attempt_at: isoTime(email.nextAttemptAt),
     last_error: email.lastError,
-    created_at: iso(email.createdAt),
+    created_at: isoTime(email.createdAt),
   };
 }
 
@@ -87,7 +86,7 @@ ${ENVIRONMENT_HELP}`,
       email.recipient,
       email.status,
       String(email.attempts),
-      email.status === 'dead' ? '-' : iso(email.nextAttemptAt),
+      email.status === 'dead' ? '-' : isoTime(email.nextAttemptAt),
       (email.lastError ?? '').replace(/\s+/g, ' '),
     ]);
     print(table([header, ...rows]));

@@ -1,6 +1,7 @@
 /** TypeBox schemas of the users API: request and response shapes, shared with OpenAPI. */
 import { Type, type Static } from 'typebox';
 import { encodeId } from '../http/global-id.js';
+import { isoTime } from '../http/time.js';
 import { Defaulted, StringEnum } from '../http/schemas.js';
 import { INVITE_MODES, ROLES, USER_STATUSES, EMAIL_MAX } from './rules.js';
 import type { User } from './service.js';
@@ -144,7 +145,7 @@ export function toWireUser(user: User): WireUser {
     id: encodeId('User', user.id),
     name: user.name,
     email: user.email,
-    created_at: new Date(user.createdAt).toISOString(),
+    created_at: isoTime(user.createdAt),
     status: user.status,
     role: { type: 'predefined', name: user.role },
     is_developer: user.isDeveloper,
