@@ -228,8 +228,10 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
       const statement = connection.prepare(sql);
       return statement.reader ? statement.all(parameters as unknown[]) : undefined;
     };
-    // Answers by statement, then by parameters; all of them read while the counter was `keptAt`.
-    const kept = new Map<string, Map<string, readonly unknown[]>>();
+    // Answers by statement, then by each parameter in turn (a Map tells values apart by type as
+    // well, and no key is built per read); all of them read while the counter was `keptAt`.
+    type Answers = Map<unknown, Answers | readonly unknown[]>;
+    const kept: Answers = new Map();
     let keptAt = -1;
     let keptCount = 0;
     directReads.set(kysely, {
@@ -242,10 +244,15 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
           keptAt = stamp;
           keptCount = 0;
         }
-        let answers = kept.get(sql);
-        if (!answers) kept.set(sql, (answers = new Map()));
-        const key = JSON.stringify(parameters);
-        const answer = answers.get(key);
+        let answers = kept;
+        let key: unknown = sql;
+        for (const parameter of parameters) {
+          let next = answers.get(key) as Answers | undefined;
+          if (!next) answers.set(key, (next = new Map()));
+          answers = next;
+          key = parameter;
+        }
+        const answer = answers.get(key) as readonly unknown[] | undefined;
         if (answer) return answer;
         const rows = read(sql, parameters);
         if (!rows) return undefined;

@@ -92,6 +92,19 @@ describe('answers kept on SQLite', () => {
     expect(name()).toBe('Ada King');
   });
 
+  it('answers are kept per value and type of each parameter', () => {
+    const reads = directReadsOf(roster.server.deps.db.kysely)!;
+    const sql = 'select ? as a, ? as b, typeof(?) as t';
+    const answer = (a: unknown, b: unknown) => reads.kept(sql, [a, b, b]);
+    expect(answer('x', 1)).toEqual([{ a: 'x', b: 1, t: 'real' }]);
+    expect(answer('x', '1')).toEqual([{ a: 'x', b: '1', t: 'text' }]);
+    expect(answer('x', null)).toEqual([{ a: 'x', b: null, t: 'null' }]);
+    expect(answer('y', 1)).toEqual([{ a: 'y', b: 1, t: 'real' }]);
+    // Asked again, each is the answer kept for exactly those values.
+    expect(answer('x', 1)).toBe(answer('x', 1));
+    expect(answer('x', '1')).toEqual([{ a: 'x', b: '1', t: 'text' }]);
+  });
+
   it('a write that returns rows is run every time, never answered from before', () => {
     const reads = directReadsOf(roster.server.deps.db.kysely)!;
     const sql = "insert into settings (key, value) values (?, 'x') returning key";
