@@ -71,35 +71,27 @@ function precompiledWith<P extends object, R>(
       : direct?.now(compiled.sql, parameters);
     return rows as R[] | undefined;
   };
-  const execute = async (db: Queryable, values: P): Promise<QueryResult<R>> => {
+  // One path for every call. A compiled query that the connection can answer at once is
+  // answered without an async step per layer: the key and user lookups run on every request.
+  const run = <T>(db: Queryable, values: P, pick: (result: QueryResult<R>) => T): Promise<T> => {
     const dialect = db.getExecutor().adapter.constructor;
-    const compiled = ready.get(dialect) ?? (await compiledFor(db, dialect));
-    const parameters = bind(compiled, values);
-    const rows = readNow(db, compiled, parameters);
-    if (rows) return { rows };
-    return db.executeQuery<R>({ ...compiled, parameters });
-  };
-  // A compiled query that the connection can answer at once is answered without an async
-  // step per layer: the key and user lookups run on every request.
-  const rowsNow = (db: Queryable, values: P): R[] | undefined => {
-    const compiled = ready.get(db.getExecutor().adapter.constructor);
-    return compiled && readNow(db, compiled, bind(compiled, values));
-  };
-  const answer = <T>(db: Queryable, values: P, pick: (rows: R[]) => T): Promise<T> => {
+    const compiled = ready.get(dialect);
+    if (!compiled) return compiledFor(db, dialect).then(() => run(db, values, pick));
+    let parameters: unknown[];
     let rows: R[] | undefined;
     try {
-      rows = rowsNow(db, values);
+      parameters = bind(compiled, values);
+      rows = readNow(db, compiled, parameters);
     } catch (error) {
       return Promise.reject(error);
     }
-    return rows
-      ? Promise.resolve(pick(rows))
-      : execute(db, values).then((result) => pick(result.rows));
+    if (rows) return Promise.resolve(pick({ rows }));
+    return db.executeQuery<R>({ ...compiled, parameters }).then(pick);
   };
   return {
-    execute,
-    all: (db, values) => answer(db, values, (rows) => rows),
-    first: (db, values) => answer(db, values, (rows) => rows[0]),
+    execute: (db, values) => run(db, values, (result) => result),
+    all: (db, values) => run(db, values, (result) => result.rows),
+    first: (db, values) => run(db, values, (result) => result.rows[0]),
   };
 }
 
