@@ -201,7 +201,6 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     config,
     clock: Date.now,
     serverSecret: 'unused-by-bootstrap',
-    emailQueued: () => {},
   };
   const account = await bootstrapAccount(deps, {
     accountName: 'Bench',

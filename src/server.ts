@@ -49,7 +49,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     config,
     clock: options.clock ?? Date.now,
     serverSecret,
-    emailQueued: () => worker?.wake(),
+    outbox: {
+      leaseUntil: (now) => worker?.leaseUntil(now),
+      committed: (rows) => worker?.committed(rows),
+    },
   };
   const redis = config.redisUrl
     ? new (await import('ioredis')).Redis(config.redisUrl, {

@@ -16,8 +16,6 @@ export async function withDeps<T>(work: (deps: Deps) => Promise<T>): Promise<T> 
       config,
       clock: Date.now,
       serverSecret: await loadServerSecret(db, config.secret),
-      // One-shot commands queue no email; a running server's worker polls the outbox anyway.
-      emailQueued: () => {},
     };
     return await work(deps);
   } finally {

@@ -3,43 +3,84 @@
  * that causes it. The worker (worker.ts) delivers it later, so nothing is lost on a crash.
  */
 import type { Kysely } from 'kysely';
+import type { Deps } from '../deps.js';
 import { newId } from '../db/ids.js';
 import { precompiled } from '../db/precompiled.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
-import type { Trx } from '../db/transaction.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
 
+/**
+ * The email one attempt of a transaction queued. A server's own worker takes it as soon as
+ * the transaction commits: each row is written already leased to that worker, as its claim
+ * would have left it, so sending it costs no claim. Should the process die first, the lease
+ * runs out and any worker's poll claims the row, as it would a claimed row whose sender died.
+ */
+export class QueuedEmail {
+  readonly rows: OutboxTable[] = [];
+  constructor(readonly deps: Deps) {}
+}
+
+/**
+ * Runs `work` in one transaction (inTransaction) and hands the email it queued to this
+ * process's outbox worker once the transaction has committed. Each attempt of the work gets
+ * an empty list: a piece that was rolled back and run again queues its email anew.
+ */
+export async function inTransactionWithEmail<T>(
+  deps: Deps,
+  work: (trx: Trx, email: QueuedEmail) => Promise<T>,
+): Promise<T> {
+  let email = new QueuedEmail(deps);
+  const value = await inTransaction(deps.db, (trx) => work(trx, (email = new QueuedEmail(deps))));
+  if (email.rows.length > 0) deps.outbox?.committed(email.rows);
+  return value;
+}
+
 // Written with every create that invites: compiled once (see db/precompiled.ts).
-const insertOutboxRow = precompiled<
-  Pick<OutboxTable, 'id' | 'account_id' | 'template' | 'recipient' | 'payload' | 'created_at'>,
-  never
->(['id', 'account_id', 'template', 'recipient', 'payload', 'created_at'], (trx, row) =>
-  trx.insertInto('outbox').values({
-    ...row,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: row.created_at,
-    lease_until: null,
-    last_error: null,
-    sent_at: null,
-  }),
+const insertOutboxRow = precompiled<OutboxTable, never>(
+  [
+    'id',
+    'account_id',
+    'template',
+    'recipient',
+    'payload',
+    'created_at',
+    'status',
+    'attempts',
+    'next_attempt_at',
+    'lease_until',
+    'last_error',
+    'sent_at',
+  ],
+  (trx, row) => trx.insertInto('outbox').values(row),
 );
 
 export async function enqueueEmail(
   trx: Trx,
+  queued: QueuedEmail,
   accountId: string,
   recipient: string,
   data: TemplateData,
   now: number,
 ): Promise<void> {
-  await insertOutboxRow.execute(trx, {
+  const leaseUntil = queued.deps.outbox?.leaseUntil(now);
+  const row: OutboxTable = {
     id: newId(now),
     account_id: accountId,
     template: data.template,
     recipient,
     payload: JSON.stringify(data),
     created_at: now,
-  });
+    // Leased: claimed, as claimDue would, by the worker that will have it at the commit.
+    status: leaseUntil === undefined ? 'pending' : 'processing',
+    attempts: leaseUntil === undefined ? 0 : 1,
+    next_attempt_at: now,
+    lease_until: leaseUntil ?? null,
+    last_error: null,
+    sent_at: null,
+  };
+  await insertOutboxRow.execute(trx, row);
+  queued.rows.push(row);
 }
 
 /** An email not (yet) delivered, as operators see it: no payload, so no token ids. */

@@ -1,15 +1,18 @@
 /**
- * The outbox worker: claims due rows with a lease, renders and sends them, and marks each
- * sent (one UPDATE for the rows of a batch that went out), or pending again with exponential
- * backoff, or dead (a permanent refusal, or too many attempts). A row whose lease ran out (its
- * process died mid-send) is claimed again, so a committed email is never lost. Several
- * processes may run workers on PostgreSQL: claims use FOR UPDATE SKIP LOCKED.
+ * The outbox worker: sends the rows leased to it as their transactions commit (outbox.ts),
+ * and claims due rows with a lease (retries, and email other processes queued), renders and
+ * sends them, and marks each sent (one UPDATE for the rows of a batch that went out), or
+ * pending again with exponential backoff, or dead (a permanent refusal, or too many
+ * attempts). A row whose lease ran out (its process died mid-send) is claimed again, so a
+ * committed email is never lost. Several processes may run workers on PostgreSQL: claims use
+ * FOR UPDATE SKIP LOCKED.
  */
 import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
 import type { OutboxTable } from '../db/tables.js';
 import { precompiled } from '../db/precompiled.js';
+import { inTransaction } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
 import { render, type RenderedEmail, type TemplateData } from './templates.js';
 import { isPermanentFailure, type Transport } from './transport.js';
@@ -32,9 +35,18 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   batchSize: 20,
 };
 
+/** Leased rows waiting for this worker at most, per row of a batch; beyond it, rows wait for a claim. */
+const WAITING_PER_BATCH_ROW = 10;
+
 export interface OutboxWorker {
-  /** Look for due email now (called when a transaction that queued email commits). */
-  wake(): void;
+  /**
+   * Until when email queued now is leased to this worker, or undefined when enough leased
+   * email is waiting for it already (the row is then left for a claim, so a burst never
+   * piles up in memory, nor outlives its leases there).
+   */
+  leaseUntil(now: number): number | undefined;
+  /** The rows of a transaction that has committed: sent at once, leased or not. */
+  committed(rows: readonly OutboxTable[]): void;
   stop(): Promise<void>;
 }
 
@@ -180,15 +192,29 @@ async function deliver(
 }
 
 /**
- * Marks the rows of a batch that went out, in one statement: a commit per email cost more
- * than sending it to a file. (A crash before this line sends the batch again once its lease
- * runs out, as a crash between a send and its mark always could.)
+ * Marks the rows of a batch that went out, in one statement, and on SQLite in the commit of
+ * whatever else is being written (inTransaction): a commit per email cost more than sending
+ * it to a file. (A crash before this line sends the batch again once its lease runs out, as
+ * a crash between a send and its mark always could.)
  */
 async function markSent(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
+  await inTransaction(deps.db, (trx) =>
+    trx
+      .updateTable('outbox')
+      .set({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'processing')
+      .execute(),
+  );
+}
+
+/** Leased rows not sent when the worker stops go back to the outbox, due at once. */
+async function release(deps: Deps, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
   await deps.db.kysely
     .updateTable('outbox')
-    .set({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null })
+    .set({ status: 'pending', lease_until: null, attempts: sql`attempts - 1` })
     .where('id', 'in', ids)
     .where('status', '=', 'processing')
     .execute();
@@ -203,13 +229,33 @@ export function startOutboxWorker(
   const options = { ...DEFAULT_WORKER_OPTIONS, ...overrides };
   let stopped = false;
   let running: Promise<void> | undefined;
+  // Rows leased to this worker by committed transactions, oldest first.
+  let waiting: OutboxTable[] = [];
+  // Whether the outbox may hold due rows no one has claimed: set by each poll, and by a
+  // commit that queued a row without a lease.
+  let claimable = true;
   let again = false;
+
+  /** The next rows to send: leased ones first (those whose lease ran out are left to a claim). */
+  async function nextBatch(): Promise<OutboxTable[]> {
+    const now = deps.clock();
+    const batch: OutboxTable[] = [];
+    while (batch.length < options.batchSize && waiting.length > 0) {
+      const row = waiting.shift()!;
+      if (row.lease_until! > now) batch.push(row);
+      else claimable = true;
+    }
+    if (batch.length > 0 || !claimable) return batch;
+    const claimed = await claimDue(deps, options);
+    if (claimed.length === 0) claimable = false;
+    return claimed;
+  }
 
   async function drain(): Promise<void> {
     do {
       again = false;
-      for (;;) {
-        const rows = await claimDue(deps, options);
+      while (!stopped) {
+        const rows = await nextBatch();
         if (rows.length === 0) break;
         const sent = await Promise.all(
           rows.map((row) => deliver(deps, transport, options, log, row)),
@@ -218,7 +264,6 @@ export function startOutboxWorker(
           deps,
           rows.filter((_, i) => sent[i]).map((row) => row.id),
         );
-        if (stopped) return;
       }
     } while (again && !stopped);
   }
@@ -238,16 +283,34 @@ export function startOutboxWorker(
       });
   }
 
-  const timer = setInterval(wake, options.pollMs);
+  const timer = setInterval(() => {
+    claimable = true;
+    wake();
+  }, options.pollMs);
   timer.unref();
   wake();
 
   return {
-    wake,
+    leaseUntil(now) {
+      if (stopped || waiting.length >= options.batchSize * WAITING_PER_BATCH_ROW) return undefined;
+      return now + options.leaseMs;
+    },
+    committed(rows) {
+      for (const row of rows) {
+        if (row.status === 'processing') waiting.push(row);
+        else claimable = true;
+      }
+      wake();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
       await running;
+      const unsent = waiting.map((row) => row.id);
+      waiting = [];
+      await release(deps, unsent).catch((error: unknown) =>
+        log.warn({ err: error }, 'leased email not released; it is sent when its lease runs out'),
+      );
       transport.close();
     },
   };

@@ -11,7 +11,7 @@ import type { RoleName } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Conflict } from '../http/problem.js';
 import type { Position } from '../http/cursor.js';
-import { enqueueEmail } from '../mail/outbox.js';
+import { enqueueEmail, inTransactionWithEmail, type QueuedEmail } from '../mail/outbox.js';
 import {
   decideCreate,
   defaultIsDeveloper,
@@ -129,11 +129,9 @@ export async function createUser(
   let password: PreparedPassword | undefined;
   for (;;) {
     try {
-      const result = await inTransaction(deps.db, (trx) =>
-        createInTransaction(deps, trx, actor, request, password),
+      return await inTransactionWithEmail(deps, (trx, email) =>
+        createInTransaction(deps, trx, email, actor, request, password),
       );
-      if (result.created && input.inviteMode === 'email_link') deps.emailQueued();
-      return result;
     } catch (error) {
       if (!(error instanceof NeedsTemporaryPassword)) throw error;
       const plain = generateTemporaryPassword();
@@ -154,6 +152,7 @@ type CreateRequest = {
 async function createInTransaction(
   deps: Deps,
   trx: Trx,
+  email: QueuedEmail,
   actor: Actor,
   request: CreateRequest,
   password: PreparedPassword | undefined,
@@ -205,8 +204,8 @@ async function createInTransaction(
   }
   if (request.inviteMode === 'email_link') {
     // A re-invited user keeps the address as first written.
-    const email = decision.action === 'reinvite' ? existing!.email : request.email;
-    await inviteByEmail(deps, trx, actor.accountId, { id: userId, email }, now);
+    const address = decision.action === 'reinvite' ? existing!.email : request.email;
+    await inviteByEmail(deps, trx, email, actor.accountId, { id: userId, email: address }, now);
   } else if (request.inviteMode === 'temporary_password') {
     await store.insertToken(
       trx,
@@ -236,6 +235,7 @@ async function createInTransaction(
 async function inviteByEmail(
   deps: Deps,
   trx: Trx,
+  email: QueuedEmail,
   accountId: string,
   user: { id: string; email: string },
   now: number,
@@ -256,7 +256,7 @@ async function inviteByEmail(
     tokenId,
   );
   const payload = { template: 'invitation' as const, tokenId, userId: user.id };
-  await enqueueEmail(trx, accountId, user.email, payload, now);
+  await enqueueEmail(trx, email, accountId, user.email, payload, now);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
 
 export async function resendInvitation(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_CREATE');
-  await inTransaction(deps.db, async (trx) => {
+  await inTransactionWithEmail(deps, async (trx, email) => {
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     const status = deriveStatus(row.state, row.invitation_expires_at, now);
@@ -377,14 +377,13 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
       throw new Invalid(`Only invited users can be sent a new invitation; this user is ${status}`);
     }
     await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
-    await inviteByEmail(deps, trx, actor.accountId, row, now);
+    await inviteByEmail(deps, trx, email, actor.accountId, row, now);
   });
-  deps.emailQueued();
 }
 
 export async function resetPassword(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_UPDATE');
-  await inTransaction(deps.db, async (trx) => {
+  await inTransactionWithEmail(deps, async (trx, email) => {
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     if (row.state !== 'active') {
@@ -393,15 +392,15 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
     if (!row.password_hash) {
       throw new Invalid('This user signs in through the identity provider and has no password');
     }
-    await queuePasswordReset(deps, trx, row, now);
+    await queuePasswordReset(deps, trx, email, row, now);
   });
-  deps.emailQueued();
 }
 
 /** A new 30-minute reset link for an active user with a password, and its email. */
 export async function queuePasswordReset(
   deps: Deps,
   trx: Trx,
+  email: QueuedEmail,
   user: { id: string; account_id: string; email: string },
   now: number,
 ): Promise<void> {
@@ -421,6 +420,7 @@ export async function queuePasswordReset(
   );
   await enqueueEmail(
     trx,
+    email,
     user.account_id,
     user.email,
     { template: 'password_reset', tokenId, userId: user.id },

@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
 import { emailProblem, normalizeEmail } from '../users/rules.js';
 import { queuePasswordReset } from '../users/service.js';
+import { inTransactionWithEmail } from '../mail/outbox.js';
 import { endSessionsOfUser, startSession, type Session } from '../sessions/service.js';
 import { deviceCookieFor, trustedDeviceNonce } from './device.js';
 import {
@@ -388,18 +389,14 @@ export async function requestPasswordReset(
     normalizeEmail(email),
     input.accountId,
   );
-  let queued = false;
   for (const user of users) {
-    queued =
-      (await inTransaction(deps.db, async (trx) => {
-        const now = deps.clock();
-        const last = await store.lastResetRequestedAt(trx, user.account_id, user.id);
-        if (last !== undefined && now - last < RESET_EMAIL_INTERVAL_MS) return false;
-        await queuePasswordReset(deps, trx, user, now);
-        return true;
-      })) || queued;
+    await inTransactionWithEmail(deps, async (trx, email) => {
+      const now = deps.clock();
+      const last = await store.lastResetRequestedAt(trx, user.account_id, user.id);
+      if (last !== undefined && now - last < RESET_EMAIL_INTERVAL_MS) return;
+      await queuePasswordReset(deps, trx, email, user, now);
+    });
   }
-  if (queued) deps.emailQueued();
 }
 
 /** The reset behind a link, if it can still be used. Opening it changes nothing. */

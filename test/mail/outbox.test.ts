@@ -13,6 +13,8 @@ import { decodeId } from '../../src/http/global-id.js';
 import { createUser } from '../../src/users/service.js';
 import type { OutboxTable } from '../../src/db/tables.js';
 import type { Deps } from '../../src/deps.js';
+import { loadConfig } from '../../src/config.js';
+import { connect } from '../../src/db/connect.js';
 import {
   describeEachDatabase,
   startRoster,
@@ -38,7 +40,7 @@ function member(email: string, mode: string) {
   };
 }
 
-async function outboxRows(deps: Deps, recipient: string): Promise<OutboxTable[]> {
+async function outboxRows(deps: Pick<Deps, 'db'>, recipient: string): Promise<OutboxTable[]> {
   const rows = await deps.db.kysely
     .selectFrom('outbox')
     .selectAll()
@@ -458,17 +460,18 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
   });
 
   /**
-   * Queues an invitation through the use case but never wakes the worker: as if the process
-   * died right after the commit, before its worker ran.
+   * Queues an invitation through the use case, as `outbox` says: through a one-shot command's
+   * deps (no worker, so no lease), or leased to a worker that then never sends it, as if the
+   * process died right after the commit.
    */
-  async function queueAndCrash(server: TestRoster, email: string): Promise<Caller> {
+  async function queue(server: TestRoster, email: string, outbox: Deps['outbox']): Promise<Caller> {
     const admin = await server.newAccount();
     const actor = {
       accountId: admin.accountId,
       userId: decodeId('User', admin.userId)!,
       role: 'admin' as const,
     };
-    await createUser({ ...server.server.deps, emailQueued: () => {} }, actor, {
+    await createUser({ ...server.server.deps, outbox }, actor, {
       name: 'Grace Hopper',
       email,
       role: { type: 'predefined', name: 'member' },
@@ -477,10 +480,32 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     return admin;
   }
 
-  it('an email committed just before a crash is delivered exactly once by the next server', async () => {
+  it('an email a one-shot command queued is sent by a server at its next poll', async () => {
+    const smtp = await startSmtp();
+    const email = uniqueEmail('command');
+    const roster = await startRoster(database, {
+      env: { ROSTER_DATABASE_URL: own.url },
+      smtp,
+      worker: { pollMs: 300 },
+    });
+    try {
+      const admin = await queue(roster, email, undefined);
+      const [mail] = await smtp.waitFor((m) => m.to.includes(email));
+      expect(mail!.subject).toBe(`You're invited to Account ${admin.email}`);
+      await sleep(600);
+      expect(smtp.to(email)).toHaveLength(1);
+      const rows = await outboxRows(roster.server.deps, email);
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+    } finally {
+      await roster.close();
+      await smtp.close();
+    }
+  });
+
+  it('an email committed just before a crash is sent once, by the next server, when its lease runs out', async () => {
     const smtp = await startSmtp();
     const email = uniqueEmail('crash');
-    // Polls only at start-up, so nothing but a wake-up would send the email.
+    const leaseMs = 800;
     const first = await startRoster(database, {
       env: { ROSTER_DATABASE_URL: own.url },
       smtp,
@@ -488,24 +513,90 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     });
     let admin: Caller;
     try {
-      admin = await queueAndCrash(first, email);
-      await sleep(300);
-      expect(smtp.to(email)).toHaveLength(0);
+      admin = await queue(first, email, {
+        leaseUntil: (now) => now + leaseMs,
+        committed: () => {},
+      });
       const rows = await outboxRows(first.server.deps, email);
-      expect(rows.map((r) => r.status)).toEqual(['pending']);
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['processing', 1]]);
     } finally {
       await first.close();
     }
 
+    const started = Date.now();
     const second = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp });
     try {
       const [mail] = await smtp.waitFor((m) => m.to.includes(email));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 300);
       expect(mail!.subject).toBe(`You're invited to Account ${admin.email}`);
       expect(linkIn(mail!, '/invitations/accept')).toBeTruthy();
       await sleep(600);
       expect(smtp.to(email)).toHaveLength(1);
       const rows = await outboxRows(second.server.deps, email);
-      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2]]);
+    } finally {
+      await second.close();
+      await smtp.close();
+    }
+  });
+
+  it('a burst beyond what the worker holds waits in the outbox; a stopping server hands back what it holds', async () => {
+    // An SMTP server that accepts connections and never speaks: the first send hangs.
+    const silent = new Set<net.Socket>();
+    const mute = net.createServer((socket) => silent.add(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const port = (mute.address() as net.AddressInfo).port;
+    const emails = Array.from({ length: 15 }, (_, i) => uniqueEmail(`burst${i}`));
+    const rowsOf = async (deps: Pick<Deps, 'db'>) =>
+      (await Promise.all(emails.map((email) => outboxRows(deps, email)))).map((rows) => rows[0]!);
+
+    const first = await startRoster(database, {
+      env: { ROSTER_DATABASE_URL: own.url, ROSTER_SMTP_URL: `smtp://127.0.0.1:${port}` },
+      // Holds at most 10 leased rows (10 per row of a batch).
+      worker: { batchSize: 1, pollMs: 600_000 },
+    });
+    try {
+      const admin = await first.newAccount();
+      for (const email of emails) {
+        const created = await first.api(
+          admin.key,
+          'POST',
+          '/v2/users',
+          member(email, 'email_link'),
+        );
+        expect(created.status).toBe(201);
+      }
+      await eventually(async () => (silent.size > 0 ? true : undefined), 'the first send');
+      const held = await rowsOf(first.server.deps);
+      expect(held.map((row) => [row.status, row.attempts])).toEqual([
+        ...Array.from({ length: 11 }, () => ['processing', 1]),
+        ...Array.from({ length: 4 }, () => ['pending', 0]),
+      ]);
+    } finally {
+      for (const socket of silent) socket.destroy();
+      await first.close();
+      mute.close();
+    }
+
+    const db = connect(loadConfig({ ROSTER_DATABASE_URL: own.url }).database);
+    try {
+      // The send that failed is due again after its backoff; the ten held rows went back
+      // unsent and due at once, like the four that were never leased.
+      const rows = await rowsOf({ db });
+      expect(rows.map((row) => [row.status, row.attempts, row.lease_until])).toEqual([
+        ['pending', 1, null],
+        ...Array.from({ length: 14 }, () => ['pending', 0, null]),
+      ]);
+    } finally {
+      await db.close();
+    }
+
+    const smtp = await startSmtp();
+    const second = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp });
+    try {
+      for (const email of emails) await smtp.waitFor((m) => m.to.includes(email));
+      await sleep(300);
+      for (const email of emails) expect(smtp.to(email)).toHaveLength(1);
     } finally {
       await second.close();
       await smtp.close();
@@ -522,7 +613,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     });
     const leaseMs = 800;
     try {
-      await queueAndCrash(first, email);
+      await queue(first, email, undefined);
       // Claimed by a process that then died mid-send: its lease runs out in leaseMs.
       await first.server.deps.db.kysely
         .updateTable('outbox')
