@@ -11,7 +11,7 @@ import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { loadServerSecret } from './auth/server-secret.js';
-import { fileTransport, smtpTransport, type Transport } from './mail/transport.js';
+import { startSender } from './mail/sender.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
 
@@ -62,10 +62,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : undefined;
   const app = await buildApp({ deps, logger: options.logger, redis });
   await app.listen({ host: config.host, port: config.port });
-  const transport: Transport = config.smtpUrl
-    ? smtpTransport(config.smtpUrl)
-    : fileTransport(path.join(config.dataDir, 'mail'));
-  worker = startOutboxWorker(deps, transport, app.log, options.worker);
+  const sender = startSender(
+    config.smtpUrl ? { smtpUrl: config.smtpUrl } : { directory: path.join(config.dataDir, 'mail') },
+  );
+  worker = startOutboxWorker(deps, sender, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

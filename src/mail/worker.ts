@@ -14,8 +14,8 @@ import type { OutboxTable } from '../db/tables.js';
 import { precompiled } from '../db/precompiled.js';
 import { inTransaction } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
-import { render, type RenderedEmail, type TemplateData } from './templates.js';
-import { isPermanentFailure, type Transport } from './transport.js';
+import type { TemplateData } from './templates.js';
+import type { Letter, Outcome, Sender } from './sender.js';
 
 export interface WorkerOptions {
   pollMs: number;
@@ -103,14 +103,11 @@ const renderContext = precompiled<
 );
 
 /**
- * The email for a row, or why it must not be sent: a link that can no longer be used (the
+ * The letter for a row, or why it must not be sent: a link that can no longer be used (the
  * user was deleted, the link was replaced, used or expired while the email waited) would
  * only mislead its reader.
  */
-async function renderRow(
-  deps: Deps,
-  row: OutboxTable,
-): Promise<{ link: string; email: RenderedEmail } | { unsendable: string }> {
+async function letterFor(deps: Deps, row: OutboxTable): Promise<Letter | { unsendable: string }> {
   const data = JSON.parse(row.payload) as TemplateData;
   const context = await renderContext.first(deps.db.kysely, {
     tokenId: data.tokenId,
@@ -130,65 +127,88 @@ async function renderRow(
   const path = data.template === 'invitation' ? '/invitations/accept' : '/password/reset';
   const link = `${deps.config.publicUrl}${path}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
   const { userName, accountName } = context;
-  return { link, email: render(data, { userName, accountName, expiresAt, link }) };
+  return {
+    id: row.id,
+    from: deps.config.mailFrom,
+    to: row.recipient,
+    data,
+    context: { userName, accountName, expiresAt, link },
+  };
 }
 
 /**
- * Sends one claimed row. Returns true when it went out: the caller marks the batch's sent
- * rows together. Any other outcome (unsendable, failed) is marked here.
+ * Sends a batch of rows (claimed, or leased at their commit) through the delivery thread.
+ * Returns the ids of those that went out: the caller marks them together. Any other outcome
+ * (unsendable, failed) is marked here, row by row.
  */
 async function deliver(
   deps: Deps,
-  transport: Transport,
+  sender: Sender,
   options: WorkerOptions,
   log: FastifyBaseLogger,
-  row: OutboxTable,
-): Promise<boolean> {
-  const db = deps.db.kysely;
-  const mark = (values: Partial<Omit<OutboxTable, 'id'>>) =>
-    db
+  rows: OutboxTable[],
+): Promise<string[]> {
+  const mark = (row: OutboxTable, values: Partial<Omit<OutboxTable, 'id'>>) =>
+    deps.db.kysely
       .updateTable('outbox')
       .set(values)
       .where('id', '=', row.id)
       .where('status', '=', 'processing')
       .execute();
-  try {
-    const rendered = await renderRow(deps, row);
-    if ('unsendable' in rendered) {
-      await mark({ status: 'dead', lease_until: null, last_error: rendered.unsendable });
-      log.info({ outboxId: row.id, reason: rendered.unsendable }, 'email not sent');
-      return false;
+  const failed = async (row: OutboxTable, error: string, permanent: boolean) => {
+    const dead = permanent || row.attempts >= options.maxAttempts;
+    const next = deps.clock() + backoffDelay(row.attempts, options);
+    await mark(
+      row,
+      dead
+        ? { status: 'dead', lease_until: null, last_error: error }
+        : { status: 'pending', lease_until: null, next_attempt_at: next, last_error: error },
+    ).catch(() => {});
+    log.warn({ outboxId: row.id, attempts: row.attempts, dead, err: error }, 'email not delivered');
+  };
+
+  const letters = await Promise.all(
+    rows.map((row) =>
+      letterFor(deps, row).catch((error: unknown) => ({
+        error: error instanceof Error ? error.message : String(error),
+      })),
+    ),
+  );
+  const toSend: { row: OutboxTable; letter: Letter }[] = [];
+  for (const [i, row] of rows.entries()) {
+    const letter = letters[i]!;
+    if ('unsendable' in letter) {
+      await mark(row, { status: 'dead', lease_until: null, last_error: letter.unsendable });
+      log.info({ outboxId: row.id, reason: letter.unsendable }, 'email not sent');
+    } else if ('error' in letter) {
+      await failed(row, letter.error, false);
+    } else {
+      toSend.push({ row, letter });
     }
-    await transport.send({
-      id: row.id,
-      from: deps.config.mailFrom,
-      to: row.recipient,
-      ...rendered.email,
-    });
+  }
+  const outcomes = await sender
+    .send(toSend.map(({ letter }) => letter))
+    .catch((error: Error): Outcome[] =>
+      toSend.map(() => ({ sent: false, error: error.message, permanent: false })),
+    );
+  const sent: string[] = [];
+  for (const [i, { row, letter }] of toSend.entries()) {
+    const outcome = outcomes[i]!;
+    if (!outcome.sent) {
+      await failed(row, outcome.error, outcome.permanent);
+      continue;
+    }
+    sent.push(row.id);
     log.info({ outboxId: row.id, template: row.template }, 'email sent');
     if (!deps.config.smtpUrl) {
       // Without SMTP the message is a file; the link in the log lets a developer click through.
       log.info(
-        { outboxId: row.id, link: rendered.link },
+        { outboxId: row.id, link: letter.context.link },
         `${row.template} link for ${row.recipient}`,
       );
     }
-    return true;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const dead = isPermanentFailure(error) || row.attempts >= options.maxAttempts;
-    const next = deps.clock() + backoffDelay(row.attempts, options);
-    await mark(
-      dead
-        ? { status: 'dead', lease_until: null, last_error: message }
-        : { status: 'pending', lease_until: null, next_attempt_at: next, last_error: message },
-    ).catch(() => {});
-    log.warn(
-      { outboxId: row.id, attempts: row.attempts, dead, err: message },
-      'email not delivered',
-    );
-    return false;
   }
+  return sent;
 }
 
 /**
@@ -222,7 +242,7 @@ async function release(deps: Deps, ids: string[]): Promise<void> {
 
 export function startOutboxWorker(
   deps: Deps,
-  transport: Transport,
+  sender: Sender,
   log: FastifyBaseLogger,
   overrides: Partial<WorkerOptions> = {},
 ): OutboxWorker {
@@ -257,13 +277,7 @@ export function startOutboxWorker(
       while (!stopped) {
         const rows = await nextBatch();
         if (rows.length === 0) break;
-        const sent = await Promise.all(
-          rows.map((row) => deliver(deps, transport, options, log, row)),
-        );
-        await markSent(
-          deps,
-          rows.filter((_, i) => sent[i]).map((row) => row.id),
-        );
+        await markSent(deps, await deliver(deps, sender, options, log, rows));
       }
     } while (again && !stopped);
   }
@@ -311,7 +325,7 @@ export function startOutboxWorker(
       await release(deps, unsent).catch((error: unknown) =>
         log.warn({ err: error }, 'leased email not released; it is sent when its lease runs out'),
       );
-      transport.close();
+      await sender.close();
     },
   };
 }
