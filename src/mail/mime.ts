@@ -66,11 +66,16 @@ function fitsLines(folded: string): boolean {
   return folded.split('\r\n').every((line) => Buffer.byteLength(line) <= MAX_LINE);
 }
 
+/** The last From header: every email has the same (ROSTER_MAIL_FROM). */
+let lastFrom = { value: '', field: '' };
+
 function addressField(key: 'From' | 'To', value: string): string {
+  if (key === 'From' && value === lastFrom.value) return lastFrom.field;
   const folded = field(key, headerEncoder.encodeHeaderValue(key, value));
   // Only an address far past RFC 5321's 254 octets (or a name as long, without a space) gets
   // here: there is nowhere to fold it, and cutting it would change it.
   if (!fitsLines(folded)) throw new Error(`the ${key} header does not fit in lines of 998 octets`);
+  if (key === 'From') lastFrom = { value, field: folded };
   return folded;
 }
 

@@ -35,13 +35,19 @@ export interface Reply {
 const compiled = import.meta.url.endsWith('.js');
 const entry = new URL(`./sender-thread.${compiled ? 'js' : 'ts'}`, import.meta.url);
 
+/**
+ * The thread holds a batch of small letters at a time: a small heap, so that it adds little
+ * to the server's memory (should it outgrow it, it stops, and its batch is retried).
+ */
+const resourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
+
 function spawn(destination: Destination): Worker {
-  if (compiled) return new Worker(entry, { workerData: destination });
+  if (compiled) return new Worker(entry, { workerData: destination, resourceLimits });
   // From source (tests, `npm run dev`) the thread compiles TypeScript through tsx, as the
   // process does.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const code = `import(${tsx}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData: destination });
+  return new Worker(code, { eval: true, workerData: destination, resourceLimits });
 }
 
 /**

@@ -248,7 +248,9 @@ export function startOutboxWorker(
 ): OutboxWorker {
   const options = { ...DEFAULT_WORKER_OPTIONS, ...overrides };
   let stopped = false;
-  let running: Promise<void> | undefined;
+  // The passes under way: a second starts when a full batch waits while the first one's is
+  // with the delivery thread, so the thread has the next batch as soon as it is done.
+  const running = new Set<Promise<void>>();
   // Rows leased to this worker by committed transactions, oldest first.
   let waiting: OutboxTable[] = [];
   // Whether the outbox may hold due rows no one has claimed: set by each poll, and by a
@@ -284,17 +286,19 @@ export function startOutboxWorker(
 
   function wake(): void {
     if (stopped) return;
-    if (running) {
+    const busy = running.size >= 2 || (running.size === 1 && waiting.length < options.batchSize);
+    if (busy) {
       again = true;
       return;
     }
-    running = drain()
+    const pass: Promise<void> = drain()
       .catch((error: unknown) => log.error({ err: error }, 'outbox worker failed; will retry'))
       .finally(() => {
-        running = undefined;
+        running.delete(pass);
         // A wake-up that came while the last pass was finishing must not wait for the poll.
         if (again) wake();
       });
+    running.add(pass);
   }
 
   const timer = setInterval(() => {
@@ -319,7 +323,7 @@ export function startOutboxWorker(
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      await Promise.all(running);
       const unsent = waiting.map((row) => row.id);
       waiting = [];
       await release(deps, unsent).catch((error: unknown) =>
