@@ -7,12 +7,12 @@
  * committed email is never lost. Several processes may run workers on PostgreSQL: claims use
  * FOR UPDATE SKIP LOCKED.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
-import type { OutboxTable } from '../db/tables.js';
+import type { OutboxTable, Tables } from '../db/tables.js';
 import { precompiled } from '../db/precompiled.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
 import type { TemplateData } from './templates.js';
 import type { Letter, Outcome, Sender } from './sender.js';
@@ -102,6 +102,18 @@ const renderContext = precompiled<
     .where('t.account_id', '=', accountId),
 );
 
+type OutboxChange = UpdateObject<Tables, 'outbox'>;
+
+/** Changes rows still being sent (`processing`); one already marked otherwise is left as it is. */
+function updateHeld(db: Kysely<Tables> | Trx, ids: string[], values: OutboxChange) {
+  return db
+    .updateTable('outbox')
+    .set(values)
+    .where('id', 'in', ids)
+    .where('status', '=', 'processing')
+    .execute();
+}
+
 /**
  * The letter for a row, or why it must not be sent: a link that can no longer be used (the
  * user was deleted, the link was replaced, used or expired while the email waited) would
@@ -148,13 +160,8 @@ async function deliver(
   log: FastifyBaseLogger,
   rows: OutboxTable[],
 ): Promise<string[]> {
-  const mark = (row: OutboxTable, values: Partial<Omit<OutboxTable, 'id'>>) =>
-    deps.db.kysely
-      .updateTable('outbox')
-      .set(values)
-      .where('id', '=', row.id)
-      .where('status', '=', 'processing')
-      .execute();
+  const mark = (row: OutboxTable, values: OutboxChange) =>
+    updateHeld(deps.db.kysely, [row.id], values);
   const failed = async (row: OutboxTable, error: string, permanent: boolean) => {
     const dead = permanent || row.attempts >= options.maxAttempts;
     const next = deps.clock() + backoffDelay(row.attempts, options);
@@ -219,25 +226,23 @@ async function deliver(
  */
 async function markSent(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await inTransaction(deps.db, (trx) =>
-    trx
-      .updateTable('outbox')
-      .set({ status: 'sent', sent_at: deps.clock(), lease_until: null, last_error: null })
-      .where('id', 'in', ids)
-      .where('status', '=', 'processing')
-      .execute(),
-  );
+  const sent = {
+    status: 'sent',
+    sent_at: deps.clock(),
+    lease_until: null,
+    last_error: null,
+  } as const;
+  await inTransaction(deps.db, (trx) => updateHeld(trx, ids, sent));
 }
 
 /** Leased rows not sent when the worker stops go back to the outbox, due at once. */
 async function release(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await deps.db.kysely
-    .updateTable('outbox')
-    .set({ status: 'pending', lease_until: null, attempts: sql`attempts - 1` })
-    .where('id', 'in', ids)
-    .where('status', '=', 'processing')
-    .execute();
+  await updateHeld(deps.db.kysely, ids, {
+    status: 'pending',
+    lease_until: null,
+    attempts: sql`attempts - 1`,
+  });
 }
 
 export function startOutboxWorker(
