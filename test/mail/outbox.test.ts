@@ -24,7 +24,7 @@ import {
   type TestRoster,
 } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
-import { linkIn, startSmtp } from '../support/smtp.js';
+import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
 
 const MAIL_FROM = 'Acme People <people@acme.test>';
 const BACKOFF_BASE_MS = 200;
@@ -47,6 +47,19 @@ async function outboxRows(deps: Pick<Deps, 'db'>, recipient: string): Promise<Ou
     .where('recipient', '=', recipient)
     .execute();
   return rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+}
+
+/** After the email to `recipient` arrived: no second copy follows, and its row ended sent after `attempts`. */
+async function expectSentOnce(
+  smtp: TestSmtp,
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  attempts: number,
+): Promise<void> {
+  await sleep(600);
+  expect(smtp.to(recipient)).toHaveLength(1);
+  const rows = await outboxRows(deps, recipient);
+  expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', attempts]]);
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */
@@ -492,10 +505,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
       const admin = await queue(roster, email, undefined);
       const [mail] = await smtp.waitFor((m) => m.to.includes(email));
       expect(mail!.subject).toBe(`You're invited to Account ${admin.email}`);
-      await sleep(600);
-      expect(smtp.to(email)).toHaveLength(1);
-      const rows = await outboxRows(roster.server.deps, email);
-      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+      await expectSentOnce(smtp, roster.server.deps, email, 1);
     } finally {
       await roster.close();
       await smtp.close();
@@ -530,10 +540,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
       expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 300);
       expect(mail!.subject).toBe(`You're invited to Account ${admin.email}`);
       expect(linkIn(mail!, '/invitations/accept')).toBeTruthy();
-      await sleep(600);
-      expect(smtp.to(email)).toHaveLength(1);
-      const rows = await outboxRows(second.server.deps, email);
-      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2]]);
+      await expectSentOnce(smtp, second.server.deps, email, 2);
     } finally {
       await second.close();
       await smtp.close();
@@ -631,10 +638,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     try {
       await smtp.waitFor((m) => m.to.includes(email));
       expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 200);
-      await sleep(600);
-      expect(smtp.to(email)).toHaveLength(1);
-      const rows = await outboxRows(second.server.deps, email);
-      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2]]);
+      await expectSentOnce(smtp, second.server.deps, email, 2);
     } finally {
       await second.close();
       await smtp.close();
