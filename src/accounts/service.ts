@@ -32,7 +32,7 @@ export async function bootstrapAccount(
       .insertInto('accounts')
       .values({ id: accountId, name: accountName.name, created_at: now })
       .execute();
-    const userId = await insertUser(
+    const { id: userId } = await insertUser(
       trx,
       {
         accountId,

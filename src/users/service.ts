@@ -7,7 +7,7 @@ import { hasPermission, type Actor, type Permission } from '../auth/permissions.
 import { generateTemporaryPassword, linkToken, sha256 } from '../auth/secrets.js';
 import { hashPassword } from '../auth/passwords.js';
 import { newId } from '../db/ids.js';
-import type { RoleName } from '../db/tables.js';
+import type { RoleName, UsersTable } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Conflict } from '../http/problem.js';
 import type { Position } from '../http/cursor.js';
@@ -176,19 +176,21 @@ async function createInTransaction(
   }
 
   if (request.inviteMode === 'temporary_password' && !password) throw new NeedsTemporaryPassword();
-  let userId: string;
+  // The answer is built from what this transaction wrote, not read back.
+  let written: UsersTable;
   if (decision.action === 'reinvite') {
-    userId = existing!.id;
-    await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
-    await store.updateUser(
-      trx,
-      actor.accountId,
-      userId,
-      { name: request.name, role: request.role, isDeveloper: request.isDeveloper },
-      now,
-    );
+    await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
+    const changes = { name: request.name, role: request.role, isDeveloper: request.isDeveloper };
+    await store.updateUser(trx, actor.accountId, existing!.id, changes, now);
+    written = {
+      ...existing!,
+      name: request.name,
+      role: request.role,
+      is_developer: request.isDeveloper ? 1 : 0,
+      updated_at: now,
+    };
   } else {
-    userId = await store.insertUser(
+    written = await store.insertUser(
       trx,
       {
         accountId: actor.accountId,
@@ -202,28 +204,28 @@ async function createInTransaction(
       now,
     );
   }
+  let expiresAt: number | null = null;
   if (request.inviteMode === 'email_link') {
     // A re-invited user keeps the address as first written.
-    const address = decision.action === 'reinvite' ? existing!.email : request.email;
-    await inviteByEmail(deps, trx, email, actor.accountId, { id: userId, email: address }, now);
+    expiresAt = await inviteByEmail(deps, trx, email, actor.accountId, written, now);
   } else if (request.inviteMode === 'temporary_password') {
+    expiresAt = invitationExpiresAt(now, deps.config.invitationTtlSeconds);
     await store.insertToken(
       trx,
       {
         accountId: actor.accountId,
-        userId,
+        userId: written.id,
         purpose: 'invitation',
         inviteMode: 'temporary_password',
         secretHash: password!.hash,
-        expiresAt: invitationExpiresAt(now, deps.config.invitationTtlSeconds),
+        expiresAt,
       },
       now,
     );
   }
-  const row = await store.findUserById(trx, actor.accountId, userId);
   return {
     created: true,
-    user: toUser(row!, now),
+    user: toUser({ ...written, invitation_expires_at: expiresAt }, now),
     inviteMode: request.inviteMode,
     ...(request.inviteMode === 'temporary_password'
       ? { temporaryPassword: password!.password }
@@ -231,7 +233,7 @@ async function createInTransaction(
   };
 }
 
-/** A new email-link invitation for the user, and its email in the outbox. */
+/** A new email-link invitation for the user, and its email in the outbox; returns its expiry. */
 async function inviteByEmail(
   deps: Deps,
   trx: Trx,
@@ -239,7 +241,7 @@ async function inviteByEmail(
   accountId: string,
   user: { id: string; email: string },
   now: number,
-) {
+): Promise<number> {
   const tokenId = newId(now);
   const expiresAt = invitationExpiresAt(now, deps.config.invitationTtlSeconds);
   await store.insertToken(
@@ -257,6 +259,7 @@ async function inviteByEmail(
   );
   const payload = { template: 'invitation' as const, tokenId, userId: user.id };
   await enqueueEmail(trx, email, accountId, user.email, payload, now);
+  return expiresAt;
 }
 
 // ---------------------------------------------------------------------------------------

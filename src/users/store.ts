@@ -109,10 +109,10 @@ const insertUserRow = precompiled<UsersTable, never>(USER_COLUMNS, (trx, row) =>
   trx.insertInto('users').values(row),
 );
 
-export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<string> {
-  const id = newId(now);
-  await insertUserRow.execute(trx, {
-    id,
+/** Inserts the user and returns the row as written. */
+export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<UsersTable> {
+  const row: UsersTable = {
+    id: newId(now),
     account_id: user.accountId,
     email: user.email,
     email_normalized: user.emailNormalized,
@@ -123,8 +123,9 @@ export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<
     password_hash: user.passwordHash ?? null,
     created_at: now,
     updated_at: now,
-  });
-  return id;
+  };
+  await insertUserRow.execute(trx, row);
+  return row;
 }
 
 export interface UserChanges {

@@ -32,6 +32,13 @@ describeEachDatabase('users API', (database) => {
 
   const post = (body: unknown, key = admin.key) => roster.api(key, 'POST', '/v2/users', body);
   const get = (id: string, key = admin.key) => roster.api(key, 'GET', `/v2/users/${id}`);
+  /** A create answers with the user as stored: what a GET then reads. */
+  const expectStored = async (body: { id: string }) =>
+    expect((await get(body.id)).body).toEqual({
+      ...body,
+      invite_mode: undefined,
+      temporary_password: undefined,
+    });
   const outboxCount = async () =>
     Number(
       (
@@ -55,6 +62,7 @@ describeEachDatabase('users API', (database) => {
       });
       expect(response.body.temporary_password).toBeUndefined();
       expect(response.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      await expectStored(response.body);
       await new Promise((r) => setTimeout(r, 300));
       expect(roster.smtp.to(email)).toHaveLength(0);
     });
@@ -68,6 +76,7 @@ describeEachDatabase('users API', (database) => {
         invite_mode: 'email_link',
         role: { type: 'predefined', name: 'member' },
       });
+      await expectStored(response.body);
       const [mail] = await roster.smtp.waitFor((m) => m.to.includes(email));
       const link = linkIn(mail!, '/invitations/accept');
       expect(link).toMatch(
@@ -84,6 +93,7 @@ describeEachDatabase('users API', (database) => {
       expect(first.status).toBe(201);
       expect(first.body.status).toBe('invited');
       expect(first.body.temporary_password).toMatch(/^\S{16,}$/);
+      await expectStored(first.body);
       const replay = await post(member(email, 'temporary_password'));
       expect(replay.status).toBe(200);
       expect(replay.body.temporary_password).toBeUndefined();
@@ -174,6 +184,7 @@ describeEachDatabase('users API', (database) => {
           is_developer: false,
           invite_mode: 'email_link',
         });
+        await expectStored(again.body);
         await roster.smtp.waitFor((m) => m.to.includes(email), 2);
       } finally {
         roster.clock.advance(-8 * DAY);
@@ -189,6 +200,7 @@ describeEachDatabase('users API', (database) => {
         expect(again.status).toBe(201);
         expect(again.body.temporary_password).toMatch(/^\S{16,}$/);
         expect(again.body.temporary_password).not.toBe(first.body.temporary_password);
+        await expectStored(again.body);
       } finally {
         roster.clock.advance(-8 * DAY);
       }
