@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
@@ -67,6 +68,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
   worker = startOutboxWorker(deps, sender, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
+  const { database } = config;
+  const checkpointer =
+    database.dialect === 'sqlite' && database.file !== ':memory:'
+      ? startCheckpointer(database.file, app.log)
+      : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -78,6 +84,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await app.close();
       await worker?.stop();
       await emailSearch.stop();
+      await checkpointer?.stop();
       redis?.disconnect();
       await db.close();
     },

@@ -201,7 +201,8 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
     // Checkpoint every 10,000 WAL pages (40 MiB) instead of every 1,000: with synchronous =
     // NORMAL each checkpoint syncs the WAL and the database file, and a create writes about
     // twenty pages (users, invitation, outbox and their indexes, the search index), so at
-    // the default a checkpoint and its two fsyncs came every fifty creates.
+    // the default a checkpoint and its two fsyncs came every fifty creates. A server copies
+    // most pages sooner, from a thread of its own (checkpointer.ts).
     database.pragma('wal_autocheckpoint = 10000');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
