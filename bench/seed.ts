@@ -8,7 +8,6 @@
  * Usage: node --import tsx bench/seed.ts <database url> <users> <data dir>
  * Prints one JSON line (SeedResult) on stdout.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
@@ -68,10 +67,6 @@ function rowOf(i: number, base: number, now: number): Row {
   };
 }
 
-function tokenHash(): string {
-  return createHash('sha256').update(randomBytes(32)).digest('hex');
-}
-
 type Insert = (rows: Row[], accountId: string) => Promise<void>;
 
 function sqliteInserter(file: string): { insert: Insert; close(): void } {
@@ -82,7 +77,7 @@ function sqliteInserter(file: string): { insert: Insert; close(): void } {
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('cache_size = -524288');
   const userColumns = 11;
-  const tokenColumns = 11;
+  const tokenColumns = 10;
   const statements = new Map<string, Database.Statement>();
   const prepared = (sql: string) => {
     let statement = statements.get(sql);
@@ -109,10 +104,10 @@ function sqliteInserter(file: string): { insert: Insert; close(): void } {
       const tokenParams: unknown[] = [];
       for (const r of pending) {
         tokenParams.push(newId(r.createdAt), accountId, r.id, 'invitation', 'email_link');
-        tokenParams.push(tokenHash(), null, r.invitationExpiresAt, r.createdAt, null, null);
+        tokenParams.push(null, r.invitationExpiresAt, r.createdAt, null, null);
       }
       prepared(
-        `insert into user_tokens (id, account_id, user_id, purpose, invite_mode, token_hash,
+        `insert into user_tokens (id, account_id, user_id, purpose, invite_mode,
            secret_hash, expires_at, created_at, consumed_at, revoked_at)
          values ${values(pending.length, tokenColumns)}`,
       ).run(tokenParams);
@@ -155,17 +150,16 @@ function postgresInserter(url: string): { insert: Insert; close(): Promise<void>
       );
       const pending = rows.filter((r) => r.invitationExpiresAt !== undefined);
       await client.query(
-        `insert into user_tokens (id, account_id, user_id, purpose, invite_mode, token_hash,
+        `insert into user_tokens (id, account_id, user_id, purpose, invite_mode,
            secret_hash, expires_at, created_at, consumed_at, revoked_at)
-         select id, $1, user_id, 'invitation', 'email_link', token_hash, null, expires_at,
-                created_at, null, null
-           from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-             as t(id, user_id, token_hash, expires_at, created_at)`,
+         select id, $1, user_id, 'invitation', 'email_link', null, expires_at, created_at,
+                null, null
+           from unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+             as t(id, user_id, expires_at, created_at)`,
         [
           accountId,
           pending.map((r) => newId(r.createdAt)),
           pending.map((r) => r.id),
-          pending.map(() => tokenHash()),
           pending.map((r) => r.invitationExpiresAt),
           pending.map((r) => r.createdAt),
         ],

@@ -3,6 +3,7 @@ import type { Db, Dialect } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as sessions from './migrations/0002-sessions.js';
 import * as emailSearch from './migrations/0003-email-search.js';
+import * as linkTokensById from './migrations/0004-link-tokens-by-id.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-sessions': sessions,
   '0003-email-search': emailSearch,
+  '0004-link-tokens-by-id': linkTokensById,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -38,7 +38,6 @@ export interface UserTokensTable {
   purpose: TokenPurpose;
   invite_mode: InvitationMode | null;
   /** SHA-256 of the link token (email links), null for temporary passwords. */
-  token_hash: string | null;
   /** argon2id of the temporary password, null for email links. */
   secret_hash: string | null;
   expires_at: number;

@@ -4,7 +4,7 @@
  */
 import type { Deps } from '../deps.js';
 import { hasPermission, type Actor, type Permission } from '../auth/permissions.js';
-import { generateTemporaryPassword, linkToken, sha256 } from '../auth/secrets.js';
+import { generateTemporaryPassword } from '../auth/secrets.js';
 import { hashPassword } from '../auth/passwords.js';
 import { newId } from '../db/ids.js';
 import type { RoleName, UsersTable } from '../db/tables.js';
@@ -251,7 +251,6 @@ async function inviteByEmail(
       userId: user.id,
       purpose: 'invitation',
       inviteMode: 'email_link',
-      tokenHash: sha256(linkToken(deps.serverSecret, tokenId)),
       expiresAt,
     },
     now,
@@ -415,7 +414,6 @@ export async function queuePasswordReset(
       accountId: user.account_id,
       userId: user.id,
       purpose: 'password_reset',
-      tokenHash: sha256(linkToken(deps.serverSecret, tokenId)),
       expiresAt: now + PASSWORD_RESET_TTL_MS,
     },
     now,

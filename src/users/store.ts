@@ -166,8 +166,6 @@ export interface NewToken {
   userId: string;
   purpose: TokenPurpose;
   inviteMode?: InvitationMode;
-  /** SHA-256 of the link token, for link tokens. */
-  tokenHash?: string;
   /** argon2id of a temporary password, for temporary-password invitations. */
   secretHash?: string;
   expiresAt: number;
@@ -179,7 +177,6 @@ const TOKEN_COLUMNS = [
   'user_id',
   'purpose',
   'invite_mode',
-  'token_hash',
   'secret_hash',
   'expires_at',
   'created_at',
@@ -204,7 +201,6 @@ export async function insertToken(
     user_id: token.userId,
     purpose: token.purpose,
     invite_mode: token.inviteMode ?? null,
-    token_hash: token.tokenHash ?? null,
     secret_hash: token.secretHash ?? null,
     expires_at: token.expiresAt,
     created_at: now,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { inTransaction } from '../db/transaction.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { linkTokenId } from '../auth/secrets.js';
 import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
 import { emailProblem, normalizeEmail } from '../users/rules.js';
 import { queuePasswordReset } from '../users/service.js';
@@ -24,9 +25,6 @@ import {
 } from './rules.js';
 import * as store from './store.js';
 import { deleteSession } from '../sessions/store.js';
-
-/** A link token looks like this (base64url, no padding); anything else is not looked up. */
-const LINK_TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
 
 export interface LinkView {
   tokenId: string;
@@ -101,8 +99,9 @@ async function choosePassword(
 
 /** The invitation behind a link, if it can still be accepted. Opening it changes nothing. */
 export async function viewInvitation(deps: Deps, token: string): Promise<LinkView | undefined> {
-  if (!LINK_TOKEN.test(token)) return undefined;
-  const row = await store.findLinkToken(deps.db.kysely, token, 'invitation');
+  const tokenId = linkTokenId(deps.serverSecret, token);
+  if (!tokenId) return undefined;
+  const row = await store.findLinkToken(deps.db.kysely, tokenId, 'invitation');
   if (!row || row.invite_mode !== 'email_link' || row.state !== 'pending') return undefined;
   return isLive(row, deps.clock()) ? toView(row) : undefined;
 }
@@ -401,8 +400,9 @@ export async function requestPasswordReset(
 
 /** The reset behind a link, if it can still be used. Opening it changes nothing. */
 export async function viewPasswordReset(deps: Deps, token: string): Promise<LinkView | undefined> {
-  if (!LINK_TOKEN.test(token)) return undefined;
-  const row = await store.findLinkToken(deps.db.kysely, token, 'password_reset');
+  const tokenId = linkTokenId(deps.serverSecret, token);
+  if (!tokenId) return undefined;
+  const row = await store.findLinkToken(deps.db.kysely, tokenId, 'password_reset');
   if (!row || row.state !== 'active' || row.has_password !== 1) return undefined;
   return isLive(row, deps.clock()) ? toView(row) : undefined;
 }

@@ -84,7 +84,7 @@ export interface LinkTokenRow {
 /** The token behind a link, with its user and account, whatever its state. */
 export function findLinkToken(
   db: Queryable,
-  token: string,
+  tokenId: string,
   purpose: TokenPurpose,
 ): Promise<LinkTokenRow | undefined> {
   return db
@@ -109,7 +109,7 @@ export function findLinkToken(
     .select((eb) =>
       eb.case().when('u.password_hash', 'is not', null).then(1).else(0).end().as('has_password'),
     )
-    .where('t.token_hash', '=', sha256(token))
+    .where('t.id', '=', tokenId)
     .where('t.purpose', '=', purpose)
     .executeTakeFirst();
 }

@@ -56,6 +56,17 @@ describeEachDatabase('public pages under attack', (database) => {
       (v) => v.get('/invitations/accept?token=..%2F..%2Fetc%2Fpasswd'),
     ],
     [
+      'accept link naming a real invitation with a forged HMAC',
+      (v) =>
+        v.get(
+          `/invitations/accept?token=${tokenOf(invitationPath).split('.')[0]}.${'A'.repeat(43)}`,
+        ),
+    ],
+    [
+      'an invitation link opened as a password reset',
+      (v) => v.get(`/password/reset?token=${tokenOf(invitationPath)}`),
+    ],
+    [
       'reset link with a forged token',
       (v) => v.get('/password/reset?token=forgedforgedforgedforged'),
     ],
