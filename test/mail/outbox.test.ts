@@ -25,6 +25,7 @@ import {
 } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
+import type { WorkerOptions } from '../../src/mail/worker.js';
 
 const MAIL_FROM = 'Acme People <people@acme.test>';
 const BACKOFF_BASE_MS = 200;
@@ -447,6 +448,10 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
   });
   afterAll(() => own.drop());
 
+  /** A server on this suite's database, sending to `smtp`. */
+  const startOnOwn = (smtp: TestSmtp, worker?: Partial<WorkerOptions>) =>
+    startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp, worker });
+
   it('an email queued while SMTP is down is delivered once SMTP comes back', async () => {
     const port = await freePort();
     const roster = await startRoster(database, {
@@ -504,11 +509,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
   it('an email a one-shot command queued is sent by a server at its next poll', async () => {
     const smtp = await startSmtp();
     const email = uniqueEmail('command');
-    const roster = await startRoster(database, {
-      env: { ROSTER_DATABASE_URL: own.url },
-      smtp,
-      worker: { pollMs: 300 },
-    });
+    const roster = await startOnOwn(smtp, { pollMs: 300 });
     try {
       const admin = await queue(roster, email, undefined);
       const [mail] = await smtp.waitFor((m) => m.to.includes(email));
@@ -524,11 +525,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     const smtp = await startSmtp();
     const email = uniqueEmail('crash');
     const leaseMs = 800;
-    const first = await startRoster(database, {
-      env: { ROSTER_DATABASE_URL: own.url },
-      smtp,
-      worker: { pollMs: 600_000 },
-    });
+    const first = await startOnOwn(smtp, { pollMs: 600_000 });
     let admin: Caller;
     try {
       admin = await queue(first, email, {
@@ -542,7 +539,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     }
 
     const started = Date.now();
-    const second = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp });
+    const second = await startOnOwn(smtp);
     try {
       const [mail] = await smtp.waitFor((m) => m.to.includes(email));
       expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 300);
@@ -609,7 +606,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     }
 
     const smtp = await startSmtp();
-    const second = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp });
+    const second = await startOnOwn(smtp);
     try {
       for (const email of emails) await smtp.waitFor((m) => m.to.includes(email));
       await sleep(300);
@@ -623,11 +620,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
   it('an email a dead process was sending is sent again, once, when its lease runs out', async () => {
     const smtp = await startSmtp();
     const email = uniqueEmail('lease');
-    const first = await startRoster(database, {
-      env: { ROSTER_DATABASE_URL: own.url },
-      smtp,
-      worker: { pollMs: 600_000 },
-    });
+    const first = await startOnOwn(smtp, { pollMs: 600_000 });
     const leaseMs = 800;
     try {
       await queue(first, email, undefined);
@@ -642,7 +635,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
     }
 
     const started = Date.now();
-    const second = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url }, smtp });
+    const second = await startOnOwn(smtp);
     try {
       await smtp.waitFor((m) => m.to.includes(email));
       expect(Date.now() - started).toBeGreaterThanOrEqual(leaseMs - 200);
