@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../src/db/checkpointer.js';
-import { startRoster, uniqueEmail, type Caller, type TestRoster } from '../support/roster.js';
+import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
 
 /** Frames in the WAL and frames already copied into the database, from the wal-index. */
 function walState(file: string): { frames: number; copied: number } {
@@ -41,15 +41,8 @@ describe('the WAL is checkpointed off the serving connection', () => {
   afterAll(() => roster.close());
 
   it('copies what the server commits into the database file soon after, far below the WAL threshold', async () => {
-    for (let i = 0; i < 5; i++) {
-      const created = await roster.api(admin.key, 'POST', '/v2/users', {
-        name: 'Ada Lovelace',
-        email: uniqueEmail('wal'),
-        role: { type: 'predefined', name: 'member' },
-        invite_mode: 'none',
-      });
-      expect(created.status).toBe(201);
-    }
+    // Each creates a user through the API and gives it a key.
+    for (let i = 0; i < 5; i++) await roster.newCaller(admin, 'member');
     const written = walState(file);
     expect(written.frames).toBeGreaterThan(0);
     // The server's own checkpoint waits for 10,000 pages; these creates wrote a few dozen.
