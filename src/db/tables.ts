@@ -37,7 +37,6 @@ export interface UserTokensTable {
   user_id: string;
   purpose: TokenPurpose;
   invite_mode: InvitationMode | null;
-  /** SHA-256 of the link token (email links), null for temporary passwords. */
   /** argon2id of the temporary password, null for email links. */
   secret_hash: string | null;
   expires_at: number;
