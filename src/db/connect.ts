@@ -11,6 +11,7 @@ import {
   SqliteDialect,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import type { Tables } from './tables.js';
@@ -50,6 +51,33 @@ const directReads = new WeakMap<Kysely<Tables>, DirectReads>();
 /** The direct reads of a SQLite Kysely instance (not of its transactions). */
 export function directReadsOf(db: Kysely<Tables>): DirectReads | undefined {
   return directReads.get(db);
+}
+
+/**
+ * SQLite only: runs any statement at once on the connection, answering as Kysely's driver
+ * would. Only for the holder of the connection's open transaction (transaction.ts's write
+ * batches), through `heldStatementsOf` its transaction: its statements then skip Kysely's
+ * executor, connection provider and promise per layer, as direct reads do.
+ */
+export type HeldStatements = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+
+const heldStatements = new WeakMap<Kysely<Tables>, HeldStatements>();
+const heldBy = new WeakMap<object, HeldStatements>();
+
+/**
+ * Lends the connection's statements to `trx`, a transaction of `db` that holds the
+ * connection, until the returned function is called (before the transaction ends).
+ */
+export function holdStatements(db: Kysely<Tables>, trx: object): () => void {
+  const run = heldStatements.get(db);
+  if (!run) return () => {};
+  heldBy.set(trx, run);
+  return () => void heldBy.delete(trx);
+}
+
+/** The statements lent to this transaction (holdStatements), or undefined. */
+export function heldStatementsOf(trx: object): HeldStatements | undefined {
+  return heldBy.get(trx);
 }
 
 /** Kept answers per connection; when full, all are dropped. */
@@ -262,6 +290,12 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
         return rows;
       },
       requestStarted: forget,
+    });
+    heldStatements.set(kysely, (sql, parameters) => {
+      const statement = connection.prepare(sql);
+      if (statement.reader) return { rows: statement.all(parameters as unknown[]) };
+      const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
     });
     return {
       kysely,

@@ -10,7 +10,7 @@ import {
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
-import { directReadsOf } from './connect.js';
+import { directReadsOf, heldStatementsOf } from './connect.js';
 import type { Tables } from './tables.js';
 import type { Trx } from './transaction.js';
 
@@ -72,7 +72,8 @@ function precompiledWith<P extends object, R>(
     return rows as R[] | undefined;
   };
   // One path for every call. A compiled query that the connection can answer at once is
-  // answered without an async step per layer: the key and user lookups run on every request.
+  // answered without an async step per layer: the key and user lookups run on every request,
+  // and a create's statements in the write batch that holds the connection (holdStatements).
   const run = <T>(db: Queryable, values: P, pick: (result: QueryResult<R>) => T): Promise<T> => {
     const dialect = db.getExecutor().adapter.constructor;
     const compiled = ready.get(dialect);
@@ -86,6 +87,14 @@ function precompiledWith<P extends object, R>(
       return Promise.reject(error);
     }
     if (rows) return Promise.resolve(pick({ rows }));
+    const held = heldStatementsOf(db);
+    if (held) {
+      try {
+        return Promise.resolve(pick(held(compiled.sql, parameters) as QueryResult<R>));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return db.executeQuery<R>({ ...compiled, parameters }).then(pick);
   };
   return {

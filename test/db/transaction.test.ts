@@ -8,9 +8,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Db } from '../../src/db/connect.js';
+import { connect, heldStatementsOf, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { isUnavailable } from '../../src/db/errors.js';
+import { precompiled } from '../../src/db/precompiled.js';
 import { inTransaction, type Trx } from '../../src/db/transaction.js';
 
 let dir: string;
@@ -29,8 +30,19 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const put = (trx: Trx, key: string, value: string) =>
-  trx.insertInto('settings').values({ key, value }).execute();
+type Put = (trx: Trx, key: string, value: string) => Promise<unknown>;
+
+const built: Put = (trx, key, value) => trx.insertInto('settings').values({ key, value }).execute();
+
+// A precompiled statement runs straight on the connection the batch holds (holdStatements);
+// a built one goes through Kysely's executor. Both must behave alike.
+const insertSetting = precompiled<{ key: string; value: string }, never>(
+  ['key', 'value'],
+  (trx, values) => trx.insertInto('settings').values(values),
+);
+const direct: Put = (trx, key, value) => insertSetting.execute(trx, { key, value });
+
+let put = built;
 
 const get = async (key: string) =>
   (await db.kysely.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())
@@ -48,7 +60,15 @@ function committed(key: string): string | undefined {
   }
 }
 
-describe('inTransaction on SQLite', () => {
+describe.each([
+  ['built', built],
+  ['precompiled', direct],
+] as const)('inTransaction on SQLite, %s statements', (kind, writer) => {
+  beforeAll(async () => {
+    put = writer;
+    await db.kysely.deleteFrom('settings').where('key', 'in', ['a', 'b', 'c', 'owner']).execute();
+  });
+
   it('a caller that fails is rolled back alone; the others commit and get their values', async () => {
     const results = await Promise.allSettled([
       inTransaction(db, async (trx) => (await put(trx, 'a', '1'), 'first')),
@@ -89,6 +109,19 @@ describe('inTransaction on SQLite', () => {
     expect(runs).toBe(3);
   });
 
+  it('the connection is lent to the batch only while it is open', async () => {
+    let inBatch: Trx | undefined;
+    await inTransaction(db, async (trx) => {
+      inBatch = trx;
+      expect(heldStatementsOf(trx)).toBeDefined();
+      await put(trx, `held ${kind}`, kind);
+    });
+    expect(heldStatementsOf(inBatch!)).toBeUndefined();
+    expect(committed(`held ${kind}`)).toBe(kind);
+  });
+});
+
+describe('inTransaction on SQLite', () => {
   it('nobody is answered before the commit, and when the commit cannot happen all fail and nothing is written', async () => {
     // Another process holds the write lock past the busy timeout.
     const locker = new Database(file);
