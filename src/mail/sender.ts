@@ -18,7 +18,7 @@ export interface Letter {
 
 export type Outcome = { sent: true } | { sent: false; error: string; permanent: boolean };
 
-/** Where the thread sends email: an SMTP server, or `.eml` files in a directory. */
+/** Where the thread sends email: an SMTP server, or mailbox files in a directory. */
 export type Destination = { smtpUrl: string } | { directory: string };
 
 export interface Sender {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMessage } from '../../src/mail/mime.js';
 import { render } from '../../src/mail/templates.js';
 import { fileTransport, smtpTransport, type OutgoingEmail } from '../../src/mail/transport.js';
+import { readMbox } from '../support/mbox.js';
 import { startSmtp, type TestSmtp } from '../support/smtp.js';
 
 const DATE = new Date('2026-03-04T05:06:07Z');
@@ -290,19 +291,40 @@ describe('transports', () => {
     await smtp.close();
   });
 
-  it('the file transport writes <id>.eml with LF line ends, in a directory it makes', async () => {
-    const email = invitation({ to: 'ann@bücher.example' });
+  it("the file transport appends each message to the day's mbox, LF line ends, in a directory it makes", async () => {
     const mailDir = path.join(directory, 'mail');
-    await fileTransport(mailDir).send(email);
-    const eml = fs.readFileSync(path.join(mailDir, `${email.id}.eml`), 'utf8');
-    expect(eml).not.toContain('\r');
-    expect(eml).toMatch(/^To: ann@xn--bcher-kva\.example$/m);
-    const parsed = await parse(eml);
-    expect([parsed.subject, parsed.text, parsed.html]).toEqual([
-      email.subject,
-      email.text,
-      email.html,
+    const clock = () => Date.UTC(2026, 10, 3, 9, 5, 7);
+    const transport = fileTransport(mailDir, clock);
+    // A body line that starts with "From " (or ">From ") would read as the next message's
+    // separator: mboxrd escapes it, and the reader takes the escape off.
+    const first = invitation({ to: 'ann@bücher.example' });
+    const second = invitation({
+      id: '01KAXZ6Y3T0000000000000001',
+      text: 'Hello,\nFrom the team\n>From the archive\n',
+    });
+    await transport.send(first);
+    await transport.send(second);
+    expect(fs.readdirSync(mailDir)).toEqual(['2026-11-03.mbox']);
+    const raw = fs.readFileSync(path.join(mailDir, '2026-11-03.mbox'), 'utf8');
+    expect(raw).not.toContain('\r');
+    expect(raw.match(/^From .*$/gm)).toEqual([
+      'From MAILER-DAEMON Tue Nov  3 09:05:07 2026',
+      'From MAILER-DAEMON Tue Nov  3 09:05:07 2026',
     ]);
+    expect(raw).toMatch(/^>From the team$/m);
+    expect(raw).toMatch(/^>>From the archive$/m);
+    const messages = readMbox(path.join(mailDir, '2026-11-03.mbox'));
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^To: ann@xn--bcher-kva\.example$/m);
+    for (const [i, email] of [first, second].entries()) {
+      const parsed = await parse(messages[i]!);
+      expect([parsed.messageId, parsed.subject, parsed.text, parsed.html]).toEqual([
+        `<${email.id}@roster>`,
+        email.subject,
+        email.text,
+        email.html,
+      ]);
+    }
   });
 
   it('the SMTP transport sends the message, its envelope the addresses of its headers', async () => {

@@ -1,6 +1,6 @@
 /**
  * Email through the transactional outbox, end to end: what the email says, how many go out,
- * retries with backoff, giving up, SMTP outages, restarts, the .eml default, and promptness.
+ * retries with backoff, giving up, SMTP outages, restarts, the mailbox-file default, and promptness.
  * Each suite has a database of its own, so no other test file's worker takes its email.
  */
 import fs from 'node:fs';
@@ -24,6 +24,7 @@ import {
   type TestRoster,
 } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
+import { mboxFiles, readMbox } from '../support/mbox.js';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
 import type { WorkerOptions } from '../../src/mail/worker.js';
 
@@ -648,7 +649,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
 });
 
 describeEachDatabase('outbox without SMTP', (database) => {
-  it('writes each email as an .eml file under <data>/mail', async () => {
+  it("appends each email to the day's mailbox file under <data>/mail", async () => {
     const own = await ownDatabase(database);
     const roster = await startRoster(database, {
       env: { ROSTER_DATABASE_URL: own.url, ROSTER_SMTP_URL: '', ROSTER_MAIL_FROM: MAIL_FROM },
@@ -658,13 +659,15 @@ describeEachDatabase('outbox without SMTP', (database) => {
       const email = uniqueEmail('file');
       await roster.api(admin.key, 'POST', '/v2/users', member(email, 'email_link'));
       const sent = await rowWith(roster.server.deps, email, (r) => r.status === 'sent', 'sent');
-      const file = path.join(roster.dataDir, 'mail', `${sent.id}.eml`);
-      const eml = fs.readFileSync(file, 'utf8');
+      const mail = path.join(roster.dataDir, 'mail');
+      expect(fs.readdirSync(mail)).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}\.mbox$/)]);
+      const [eml, ...others] = mboxFiles(mail).flatMap(readMbox);
+      expect(others).toEqual([]);
+      expect(eml).toContain(`Message-ID: <${sent.id}@roster>`);
       expect(eml).toMatch(new RegExp(`^To: ${email.replace(/[.+]/g, '\\$&')}$`, 'm'));
       expect(eml).toMatch(/^From: Acme People <people@acme\.test>$/m);
       expect(eml).toMatch(/^Subject: You're invited to /m);
       expect(eml).toContain('http://roster.test/invitations/accept?token=');
-      expect(fs.readdirSync(path.join(roster.dataDir, 'mail'))).toEqual([`${sent.id}.eml`]);
       expect(roster.smtp.received).toHaveLength(0);
     } finally {
       await roster.close();
