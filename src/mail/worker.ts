@@ -11,7 +11,6 @@ import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
-import { precompiled } from '../db/precompiled.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
 import type { TemplateData } from './templates.js';
@@ -74,23 +73,26 @@ async function claimDue(deps: Deps, options: WorkerOptions): Promise<OutboxTable
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
 }
 
-/** What an email says about its link and its reader; read once per email, so compiled once. */
-const renderContext = precompiled<
-  { tokenId: string; accountId: string },
-  {
-    userName: string;
-    userState: string;
-    accountName: string;
-    expiresAt: number;
-    revokedAt: number | null;
-    consumedAt: number | null;
-  }
->(['tokenId', 'accountId'], (db, { tokenId, accountId }) =>
-  db
+interface LinkState {
+  tokenId: string;
+  accountId: string;
+  userName: string;
+  userState: string;
+  accountName: string;
+  expiresAt: number;
+  revokedAt: number | null;
+  consumedAt: number | null;
+}
+
+/** What the emails of a batch say about their links and readers: one read for the batch. */
+async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<string, LinkState>> {
+  const rows = await db
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('accounts as a', 'a.id', 't.account_id')
     .select([
+      't.id as tokenId',
+      't.account_id as accountId',
       'u.name as userName',
       'u.state as userState',
       'a.name as accountName',
@@ -98,9 +100,10 @@ const renderContext = precompiled<
       't.revoked_at as revokedAt',
       't.consumed_at as consumedAt',
     ])
-    .where('t.id', '=', tokenId)
-    .where('t.account_id', '=', accountId),
-);
+    .where('t.id', 'in', tokenIds)
+    .execute();
+  return new Map(rows.map((row) => [row.tokenId, row]));
+}
 
 type OutboxChange = UpdateObject<Tables, 'outbox'>;
 
@@ -119,33 +122,63 @@ function updateHeld(db: Kysely<Tables> | Trx, ids: string[], values: OutboxChang
  * user was deleted, the link was replaced, used or expired while the email waited) would
  * only mislead its reader.
  */
-async function letterFor(deps: Deps, row: OutboxTable): Promise<Letter | { unsendable: string }> {
-  const data = JSON.parse(row.payload) as TemplateData;
-  const context = await renderContext.first(deps.db.kysely, {
-    tokenId: data.tokenId,
-    accountId: row.account_id,
-  });
-  if (!context) return { unsendable: 'the token or user no longer exists' };
-  if (context.userState === 'inactive') {
+function letterFor(
+  deps: Deps,
+  row: OutboxTable,
+  data: TemplateData,
+  link: LinkState | undefined,
+): Letter | { unsendable: string } {
+  if (!link || link.accountId !== row.account_id) {
+    return { unsendable: 'the token or user no longer exists' };
+  }
+  if (link.userState === 'inactive') {
     return { unsendable: 'the user was deleted before the email could be sent' };
   }
-  if (context.revokedAt !== null || context.consumedAt !== null) {
+  if (link.revokedAt !== null || link.consumedAt !== null) {
     return { unsendable: 'the link was replaced or used before the email could be sent' };
   }
-  const expiresAt = Number(context.expiresAt);
+  const expiresAt = Number(link.expiresAt);
   if (expiresAt <= deps.clock()) {
     return { unsendable: 'the link expired before the email could be sent' };
   }
   const path = data.template === 'invitation' ? '/invitations/accept' : '/password/reset';
-  const link = `${deps.config.publicUrl}${path}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
-  const { userName, accountName } = context;
+  const url = `${deps.config.publicUrl}${path}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
+  const { userName, accountName } = link;
   return {
     id: row.id,
     from: deps.config.mailFrom,
     to: row.recipient,
     data,
-    context: { userName, accountName, expiresAt, link },
+    context: { userName, accountName, expiresAt, link: url },
   };
+}
+
+type Prepared = Letter | { unsendable: string } | { error: string };
+
+const failure = (error: unknown) => ({
+  error: error instanceof Error ? error.message : String(error),
+});
+
+/** The letter (or why not) for each row, in order; a read that fails fails every row. */
+async function lettersFor(deps: Deps, rows: OutboxTable[]): Promise<Prepared[]> {
+  const data = rows.map((row): TemplateData | { error: string } => {
+    try {
+      return JSON.parse(row.payload) as TemplateData;
+    } catch (error) {
+      return failure(error);
+    }
+  });
+  const tokenIds = data.flatMap((d) => ('tokenId' in d ? [d.tokenId] : []));
+  let links: Map<string, LinkState>;
+  try {
+    links = tokenIds.length > 0 ? await linkStates(deps.db.kysely, tokenIds) : new Map();
+  } catch (error) {
+    return rows.map(() => failure(error));
+  }
+  return rows.map((row, i) => {
+    const d = data[i]!;
+    return 'error' in d ? d : letterFor(deps, row, d, links.get(d.tokenId));
+  });
 }
 
 /**
@@ -174,13 +207,7 @@ async function deliver(
     log.warn({ outboxId: row.id, attempts: row.attempts, dead, err: error }, 'email not delivered');
   };
 
-  const letters = await Promise.all(
-    rows.map((row) =>
-      letterFor(deps, row).catch((error: unknown) => ({
-        error: error instanceof Error ? error.message : String(error),
-      })),
-    ),
-  );
+  const letters = await lettersFor(deps, rows);
   const toSend: { row: OutboxTable; letter: Letter }[] = [];
   for (const [i, row] of rows.entries()) {
     const letter = letters[i]!;

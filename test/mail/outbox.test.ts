@@ -381,6 +381,36 @@ describeEachDatabase('outbox delivery', (database) => {
       expect(live.map((t) => t.id)).toEqual([token.split('.')[0]]);
     });
 
+    it('in one batch, only the email whose link died is dropped; the others go out, each with its own account', async () => {
+      const other = await roster.newAccount();
+      const ours = [uniqueEmail('batch-a'), uniqueEmail('batch-b'), uniqueEmail('batch-c')];
+      const theirs = uniqueEmail('batch-other');
+      const release = holdMail([...ours, theirs]);
+      try {
+        const created = await Promise.all(ours.map((email) => post(member(email, 'email_link'))));
+        await roster.api(other.key, 'POST', '/v2/users', member(theirs, 'email_link'));
+        await Promise.all([...ours, theirs].map(tried));
+        await roster.api(admin.key, 'DELETE', `/v2/users/${created[1]!.body.id}`);
+        release();
+        const dropped = await rowWith(deps(), ours[1]!, (r) => r.status === 'dead', 'a dead row');
+        expect(dropped.last_error).toContain('deleted');
+        for (const email of [ours[0]!, ours[2]!, theirs]) {
+          await rowWith(deps(), email, (r) => r.status === 'sent', 'sent');
+        }
+      } finally {
+        roster.smtp.onMessage = undefined;
+      }
+      const subjectOf = (email: string) => {
+        const [mail, ...more] = roster.smtp.to(email);
+        expect(more).toHaveLength(0);
+        return /^Subject: (.*)\r?$/m.exec(mail!.raw)?.[1];
+      };
+      expect(subjectOf(ours[0]!)).toBe(`You're invited to Account ${admin.email}`);
+      expect(subjectOf(ours[2]!)).toBe(`You're invited to Account ${admin.email}`);
+      expect(subjectOf(theirs)).toBe(`You're invited to Account ${other.email}`);
+      expect(roster.smtp.to(ours[1]!)).toHaveLength(0);
+    });
+
     it('an invitation whose link expired while SMTP refused it is not sent', async () => {
       const email = uniqueEmail('late');
       const release = holdMail([email]);
