@@ -433,19 +433,10 @@ const REFERENCE = 'bare Fastify: key hash + one SELECT';
 /** The baseline server's routes, as request lists for autocannon. */
 function baselineScenarios(seed: SeedResult): Record<'read' | 'write' | 'lookup', RequestSpec[]> {
   let n = 0;
-  let user = 0;
   return {
     read: [{ method: 'GET', path: '/read' }],
-    // The users GET /v2/users/{id} reads, by their internal ids.
-    lookup: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({
-          ...request,
-          path: `/lookup/${seed.sampleIds[user++ % seed.sampleIds.length]}`,
-        }),
-      },
-    ],
+    // The users GET /v2/users/{id} reads, by their internal ids, built once as Roster's are.
+    lookup: seed.sampleIds.map((id) => ({ method: 'GET', path: `/lookup/${id}` })),
     write: [
       {
         method: 'POST',
