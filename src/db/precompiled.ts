@@ -78,24 +78,16 @@ function precompiledWith<P extends object, R>(
     const dialect = db.getExecutor().adapter.constructor;
     const compiled = ready.get(dialect);
     if (!compiled) return compiledFor(db, dialect).then(() => run(db, values, pick));
-    let parameters: unknown[];
-    let rows: R[] | undefined;
     try {
-      parameters = bind(compiled, values);
-      rows = readNow(db, compiled, parameters);
+      const parameters = bind(compiled, values);
+      const rows = readNow(db, compiled, parameters);
+      if (rows) return Promise.resolve(pick({ rows }));
+      const held = heldStatementsOf(db);
+      if (held) return Promise.resolve(pick(held(compiled.sql, parameters) as QueryResult<R>));
+      return db.executeQuery<R>({ ...compiled, parameters }).then(pick);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (rows) return Promise.resolve(pick({ rows }));
-    const held = heldStatementsOf(db);
-    if (held) {
-      try {
-        return Promise.resolve(pick(held(compiled.sql, parameters) as QueryResult<R>));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return db.executeQuery<R>({ ...compiled, parameters }).then(pick);
   };
   return {
     execute: (db, values) => run(db, values, (result) => result),
