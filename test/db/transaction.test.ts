@@ -160,3 +160,44 @@ describe('inTransaction on SQLite', () => {
     expect(Number(count.n)).toBe(100);
   });
 });
+
+describe('SQLite journals of a write batch', () => {
+  /** Files SQLite opened for temporary data: unlinked at once, so only /proc shows them. */
+  function openTemporaryFiles(): string[] {
+    const fds = fs.readdirSync('/proc/self/fd');
+    return fds
+      .map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => target.includes('etilqs_'));
+  }
+
+  it.runIf(process.platform === 'linux')(
+    'a piece that changes many pages keeps its savepoint journal in memory, not in a file',
+    async () => {
+      // About a hundred pages, well past the 64 KiB a journal keeps in memory by default.
+      const keys = Array.from({ length: 100 }, (_, i) => `journal-${i}`);
+      await inTransaction(db, async (trx) => {
+        for (const key of keys) await put(trx, key, 'x'.repeat(4000));
+      });
+      const before = openTemporaryFiles();
+      const seen = await inTransaction(db, async (trx) => {
+        // Pages that existed when the savepoint began: each is copied to its journal first.
+        for (const key of keys) {
+          await trx
+            .updateTable('settings')
+            .set({ value: 'y'.repeat(4000) })
+            .where('key', '=', key)
+            .execute();
+        }
+        return openTemporaryFiles();
+      });
+      expect(seen).toEqual(before);
+      expect(await get('journal-99')).toBe('y'.repeat(4000));
+    },
+  );
+});
