@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { render } from './templates.js';
-import { fileTransport, isPermanentFailure, smtpTransport } from './transport.js';
+import { failed, fileTransport, smtpTransport, type OutgoingEmail } from './transport.js';
 import type { Destination, Letter, Outcome, Reply } from './sender.js';
 
 const destination = workerData as Destination;
@@ -13,18 +13,21 @@ const transport =
     ? smtpTransport(destination.smtpUrl)
     : fileTransport(destination.directory);
 
-async function send(letter: Letter): Promise<Outcome> {
-  try {
-    const { id, from, to } = letter;
-    await transport.send({ id, from, to, ...render(letter.data, letter.context) });
-    return { sent: true };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { sent: false, error: message, permanent: isPermanentFailure(error) };
-  }
+/** The batch's emails: each rendered, or why not. */
+function rendered(letters: Letter[]): (OutgoingEmail | Outcome)[] {
+  return letters.map(({ id, from, to, data, context }) => {
+    try {
+      return { id, from, to, ...render(data, context) };
+    } catch (error) {
+      return failed(error);
+    }
+  });
 }
 
 parentPort!.on('message', async ({ batch, letters }: { batch: number; letters: Letter[] }) => {
-  const reply: Reply = { batch, outcomes: await Promise.all(letters.map(send)) };
-  parentPort!.postMessage(reply);
+  const emails = rendered(letters);
+  const toSend = emails.filter((email): email is OutgoingEmail => 'id' in email);
+  const sent = (await transport.send(toSend)).values();
+  const outcomes = emails.map((email) => ('id' in email ? sent.next().value! : email));
+  parentPort!.postMessage({ batch, outcomes } satisfies Reply);
 });

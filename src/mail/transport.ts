@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { composeMessage } from './mime.js';
+import type { Outcome } from './sender.js';
 
 export interface OutgoingEmail {
   id: string;
@@ -17,14 +18,19 @@ export interface OutgoingEmail {
 }
 
 export interface Transport {
-  send(email: OutgoingEmail): Promise<void>;
+  /** Sends the emails; one outcome each, in order. */
+  send(emails: OutgoingEmail[]): Promise<Outcome[]>;
   close(): void;
 }
 
-/** A delivery failure the server said is final (5xx): retrying will not help. */
-export function isPermanentFailure(error: unknown): boolean {
+const SENT: Outcome = { sent: true };
+
+/** The outcome of a send that threw: permanent when the server said so (5xx). */
+export function failed(error: unknown): Outcome {
+  const message = error instanceof Error ? error.message : String(error);
   const code = (error as { responseCode?: unknown } | null)?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  const permanent = typeof code === 'number' && code >= 500 && code < 600;
+  return { sent: false, error: message, permanent };
 }
 
 export function smtpTransport(url: string): Transport {
@@ -34,8 +40,8 @@ export function smtpTransport(url: string): Transport {
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   } as never);
-  return {
-    async send(email) {
+  const sendOne = async (email: OutgoingEmail): Promise<Outcome> => {
+    try {
       // The message is ours (mime.ts); nodemailer only speaks SMTP. It reads the envelope's
       // addresses as it read the headers' before, so their domains are punycoded alike.
       await transporter.sendMail({
@@ -44,7 +50,13 @@ export function smtpTransport(url: string): Transport {
         // Only so nodemailer does not draw random bytes to make one up for its own report.
         messageId: `<${email.id}@roster>`,
       });
-    },
+      return SENT;
+    } catch (error) {
+      return failed(error);
+    }
+  };
+  return {
+    send: (emails) => Promise.all(emails.map(sendOne)),
     close: () => transporter.close(),
   };
 }
@@ -63,27 +75,44 @@ function asctime(date: Date): string {
  *
  * One file a day, not one per message: creating a file costs the file system far more than
  * appending to one (up to a millisecond each on a fresh ext4 directory, against a few
- * microseconds), and a directory of a million files is hard to list or clear. Each message is
- * one append (O_APPEND), so processes sharing the directory do not interleave messages.
+ * microseconds), and a directory of a million files is hard to list or clear. The messages of
+ * a batch are one append (O_APPEND): processes sharing the directory do not interleave
+ * messages, and a batch costs one open, write and close, not one each.
  */
 export function fileTransport(directory: string, clock: () => number = Date.now): Transport {
   return {
-    async send(email) {
+    async send(emails) {
       const now = new Date(clock());
-      const message = composeMessage(email)
-        .replaceAll('\r\n', '\n')
-        .replace(/^(>*From )/gm, '>$1');
-      const entry = `From MAILER-DAEMON ${asctime(now)}\n${message}\n`;
+      const separator = `From MAILER-DAEMON ${asctime(now)}\n`;
+      let entries = '';
+      const outcomes = emails.map((email) => {
+        try {
+          const message = composeMessage(email)
+            .replaceAll('\r\n', '\n')
+            .replace(/^(>*From )/gm, '>$1');
+          entries += `${separator}${message}\n`;
+          return SENT;
+        } catch (error) {
+          return failed(error);
+        }
+      });
+      if (entries === '') return outcomes;
       const file = path.join(directory, `${now.toISOString().slice(0, 10)}.mbox`);
       // Written synchronously: handing the append to the thread pool and back costs more than
-      // the append. The directory is made when a write finds it missing, not before every email.
+      // the append. The directory is made when a write finds it missing, not before every batch.
       try {
-        fs.appendFileSync(file, entry);
+        try {
+          fs.appendFileSync(file, entries);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          fs.mkdirSync(directory, { recursive: true });
+          fs.appendFileSync(file, entries);
+        }
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        fs.mkdirSync(directory, { recursive: true });
-        fs.appendFileSync(file, entry);
+        const outcome = failed(error);
+        return outcomes.map((composed) => (composed.sent ? outcome : composed));
       }
+      return outcomes;
     },
     close: () => {},
   };

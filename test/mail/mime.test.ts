@@ -302,8 +302,7 @@ describe('transports', () => {
       id: '01KAXZ6Y3T0000000000000001',
       text: 'Hello,\nFrom the team\n>From the archive\n',
     });
-    await transport.send(first);
-    await transport.send(second);
+    expect(await transport.send([first, second])).toEqual([{ sent: true }, { sent: true }]);
     expect(fs.readdirSync(mailDir)).toEqual(['2026-11-03.mbox']);
     const raw = fs.readFileSync(path.join(mailDir, '2026-11-03.mbox'), 'utf8');
     expect(raw).not.toContain('\r');
@@ -327,6 +326,34 @@ describe('transports', () => {
     }
   });
 
+  it('the file transport appends the messages of a batch that could be composed; one that could not fails alone', async () => {
+    const mailDir = path.join(directory, 'batch');
+    const transport = fileTransport(mailDir, () => Date.UTC(2026, 10, 4));
+    // An address with no space to fold at, far past 998 octets: there is no header for it.
+    const unsendable = invitation({ to: `${'a'.repeat(1200)}@acme.test` });
+    const outcomes = await transport.send([invitation(), unsendable, invitation({ id: 'x2' })]);
+    expect(outcomes[0]).toEqual({ sent: true });
+    expect(outcomes[1]).toMatchObject({ sent: false, permanent: false });
+    expect(outcomes[2]).toEqual({ sent: true });
+    const messages = readMbox(path.join(mailDir, '2026-11-04.mbox'));
+    expect(messages.map((message) => /^Message-ID: (.*)$/m.exec(message)?.[1])).toEqual([
+      '<01KAXZ6Y3T0000000000000000@roster>',
+      '<x2@roster>',
+    ]);
+  });
+
+  it('when the append fails, every message of the batch fails with its error', async () => {
+    // The directory's path is taken by a file: nothing can be written under it.
+    const blocked = path.join(directory, 'blocked');
+    fs.writeFileSync(blocked, '');
+    const outcomes = await fileTransport(blocked).send([invitation(), invitation({ id: 'x2' })]);
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ sent: false, permanent: false });
+      expect((outcome as { error: string }).error).toMatch(/ENOTDIR|EEXIST/);
+    }
+  });
+
   it('the SMTP transport sends the message, its envelope the addresses of its headers', async () => {
     const transport = smtpTransport(smtp.url);
     try {
@@ -335,7 +362,7 @@ describe('transports', () => {
         to: 'ann@bücher.example',
         subject: 'Grüße',
       });
-      await transport.send(email);
+      expect(await transport.send([email])).toEqual([{ sent: true }]);
       // smtp-server reads a punycoded envelope address back into Unicode.
       const [mail] = await smtp.waitFor((m) => m.to.includes('ann@bücher.example'));
       expect(mail!.from).toBe('people@bücher.example');
@@ -346,7 +373,7 @@ describe('transports', () => {
       expect(mail!.raw).toMatch(/^Message-ID: <01KAXZ6Y3T0000000000000000@roster>\r$/m);
 
       const utf8 = invitation({ id: '01KAXZ6Y3T0000000000000001', to: 'jörg@bücher.example' });
-      await transport.send(utf8);
+      expect(await transport.send([utf8])).toEqual([{ sent: true }]);
       const [local] = await smtp.waitFor((m) => m.to.includes('jörg@bücher.example'));
       expect(local!.raw).toMatch(/^To: jörg@bücher\.example\r$/m);
     } finally {
