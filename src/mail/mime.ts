@@ -69,9 +69,19 @@ function fitsLines(folded: string): boolean {
 /** The last From header: every email has the same (ROSTER_MAIL_FROM). */
 let lastFrom = { value: '', field: '' };
 
+/**
+ * An address encodeHeaderValue writes as it is: no name, a lowercase dot-atom of letters,
+ * digits, `.`, `_`, `+` and `-`, and a lowercase LDH domain of two labels or more. Most
+ * recipients' addresses are such; parsing one costs more than the rest of the message's
+ * headers together.
+ */
+const PLAIN_ADDRESS =
+  /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
 function addressField(key: 'From' | 'To', value: string): string {
   if (key === 'From' && value === lastFrom.value) return lastFrom.field;
-  const folded = field(key, headerEncoder.encodeHeaderValue(key, value));
+  const encoded = PLAIN_ADDRESS.test(value) ? value : headerEncoder.encodeHeaderValue(key, value);
+  const folded = field(key, encoded);
   // Only an address far past RFC 5321's 254 octets (or a name as long, without a space) gets
   // here: there is nowhere to fold it, and cutting it would change it.
   if (!fitsLines(folded)) throw new Error(`the ${key} header does not fit in lines of 998 octets`);
@@ -98,7 +108,7 @@ function bodyPart(contentType: 'text/plain' | 'text/html', body: string, boundar
   const plain = mimeFuncs.isPlainText(canonical);
   let encoding: string;
   let encoded: string;
-  if (plain && !mimeFuncs.hasLongerLines(canonical, FOLD_AT) && !canonical.includes(boundary)) {
+  if (plain && !hasLongerLines(canonical) && !canonical.includes(boundary)) {
     encoding = '7bit';
     encoded = canonical;
   } else if (!plain && mostlyNonLatin(canonical)) {
@@ -106,12 +116,34 @@ function bodyPart(contentType: 'text/plain' | 'text/html', body: string, boundar
     encoded = base64.wrap(base64.encode(canonical), FOLD_AT);
   } else {
     encoding = 'quoted-printable';
-    encoded = qp.wrap(qp.encode(canonical), FOLD_AT);
+    encoded = qp.wrap(plain ? plainQuotedPrintable(canonical) : qp.encode(canonical), FOLD_AT);
   }
   return (
     `Content-Type: ${contentType}; charset=utf-8\r\n` +
     `Content-Transfer-Encoding: ${encoding}\r\n\r\n${encoded}`
   );
+}
+
+/**
+ * qp.encode of plain text (isPlainText: ASCII, no control characters but tab, CR, LF and
+ * DEL), which leaves every character as it is but `=`, DEL, and a space or tab before a line
+ * end or at the very end, without turning the text into bytes and back.
+ */
+function plainQuotedPrintable(text: string): string {
+  return text.replace(
+    /[=\x7f]|[ \t](?=[\r\n]|$)/g,
+    (char) => `=${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+const LONGER_LINE = new RegExp(`^.{${FOLD_AT + 1},}`, 'm');
+
+/**
+ * nodemailer's hasLongerLines (a line longer than FOLD_AT; any text over 128 KiB counts as
+ * having one), without building its regular expression at each call.
+ */
+function hasLongerLines(text: string): boolean {
+  return text.length > 128 * 1024 || LONGER_LINE.test(text);
 }
 
 /** As many non-ASCII (and control) characters as Latin letters, or more: nodemailer's test. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import * as qp from 'nodemailer/lib/qp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMessage } from '../../src/mail/mime.js';
 import { render } from '../../src/mail/templates.js';
@@ -115,6 +116,13 @@ describe('composeMessage', () => {
         { subject: `You're invited to ${'Acme Corporation '.repeat(12).trim()}` },
         'Acme People',
       ],
+      ['a plain address in To', { to: 'load-7@bench.test' }, 'Acme People'],
+      [
+        'an address with dots, a plus and an underscore',
+        { to: 'ann.lee+roster_1@mail.acme-corp.test' },
+        'Acme People',
+      ],
+      ['an address with a quoted local part', { to: '"ann lee"@acme.test' }, 'Acme People'],
       ['a non-ASCII domain in To', { to: 'ann@bücher.example' }, 'Acme People'],
       ['a non-ASCII domain in From', { from: 'Acme <people@straße.example>' }, 'Acme'],
       ['a non-ASCII local part', { to: 'jörg@bücher.example' }, 'Acme People'],
@@ -229,6 +237,22 @@ describe('composeMessage', () => {
         if (!line.startsWith('--=_')) expect(line.length).toBeLessThanOrEqual(76);
       }
     });
+  });
+
+  it('plain text that needs quoted-printable is encoded as nodemailer encodes it', () => {
+    const texts = [
+      `a = b, with a line longer than seventy-six characters ${'x'.repeat(60)}\n`,
+      `trailing spaces  \nand a tab\t\nand at the end ${'y'.repeat(80)} `,
+      `a DEL \x7f and =3D already ${'z'.repeat(90)}\t`,
+      `${'= '.repeat(60)}\r\n${' '.repeat(100)}`,
+    ];
+    for (const text of texts) {
+      const message = composeMessage(invitation({ text }), { boundary: '=_b' });
+      const part = message.split('--=_b\r\n')[1]!;
+      expect(part).toContain('Content-Transfer-Encoding: quoted-printable');
+      const canonical = text.replace(/\r\n|\r|\n/g, '\r\n');
+      expect(part.slice(part.indexOf('\r\n\r\n') + 4, -2)).toBe(qp.wrap(qp.encode(canonical), 76));
+    }
   });
 
   describe('boundary', () => {
