@@ -5,8 +5,8 @@
  *   response schema as Roster's routes are;
  * - POST /write: one INSERT of a user-shaped row into the same database engine with the same
  *   settings as Roster's (SQLite: WAL, synchronous=NORMAL, wal_autocheckpoint=10000,
- *   busy_timeout, foreign keys, one connection; PostgreSQL: a pool of 10), through the driver
- *   with no query builder;
+ *   busy_timeout, foreign keys, an 8 MiB page cache, journals in memory, one connection;
+ *   PostgreSQL: a pool of 10), through the driver with no query builder;
  * - GET /lookup/:id, for scale and not a target's baseline: the least an authenticated read of
  *   a user does, a SHA-256 of the Authorization header and one SELECT by primary key from
  *   Roster's own users table (BASELINE_LOOKUP_URL, the benchmark's Roster database), through
@@ -60,6 +60,8 @@ function sqliteInsert(file: string): InsertOne {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -8192');
+  db.pragma('temp_store = MEMORY');
   db.exec(TABLE);
   const statement = db.prepare(
     `insert into baseline_users (${INSERT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
