@@ -13,6 +13,7 @@ import type { Deps } from '../deps.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
+import { precompiled } from '../db/precompiled.js';
 import type { TemplateData } from './templates.js';
 import type { Letter, Outcome, Sender } from './sender.js';
 
@@ -84,9 +85,30 @@ interface LinkState {
   consumedAt: number | null;
 }
 
-/** What the emails of a batch say about their links and readers: one read for the batch. */
-async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<string, LinkState>> {
-  const rows = await db
+/**
+ * The batch queries take their ids as a fixed number of parameters, the unused ones null
+ * (`in` never matches null): each is compiled and prepared once (db/precompiled.ts), where an
+ * `in` list as long as each batch made a statement of every length.
+ */
+const ID_SLOTS = 20;
+type IdSlots = Record<`id${number}`, string | null>;
+const slotNames = Array.from({ length: ID_SLOTS }, (_, i) => `id${i}` as const);
+
+/** `ids` in groups of ID_SLOTS, each as the parameters of one query. */
+function inSlots(ids: readonly string[]): IdSlots[] {
+  const groups: IdSlots[] = [];
+  for (let start = 0; start < ids.length; start += ID_SLOTS) {
+    const group: IdSlots = {};
+    slotNames.forEach((name, i) => (group[name] = ids[start + i] ?? null));
+    groups.push(group);
+  }
+  return groups;
+}
+
+const slotValues = (values: IdSlots) => slotNames.map((name) => values[name]!);
+
+const readLinkStates = precompiled<IdSlots, LinkState>(slotNames, (db, values) =>
+  db
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('accounts as a', 'a.id', 't.account_id')
@@ -100,9 +122,16 @@ async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<s
       't.revoked_at as revokedAt',
       't.consumed_at as consumedAt',
     ])
-    .where('t.id', 'in', tokenIds)
-    .execute();
-  return new Map(rows.map((row) => [row.tokenId, row]));
+    .where('t.id', 'in', slotValues(values)),
+);
+
+/** What the emails of a batch say about their links and readers: one read for the batch. */
+async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<string, LinkState>> {
+  const links = new Map<string, LinkState>();
+  for (const group of inSlots(tokenIds)) {
+    for (const row of await readLinkStates.all(db, group)) links.set(row.tokenId, row);
+  }
+  return links;
 }
 
 type OutboxChange = UpdateObject<Tables, 'outbox'>;
@@ -253,14 +282,21 @@ async function deliver(
  */
 async function markSent(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const sent = {
-    status: 'sent',
-    sent_at: deps.clock(),
-    lease_until: null,
-    last_error: null,
-  } as const;
-  await inTransaction(deps.db, (trx) => updateHeld(trx, ids, sent));
+  const sentAt = deps.clock();
+  await inTransaction(deps.db, async (trx) => {
+    for (const group of inSlots(ids)) await markSentRows.execute(trx, { ...group, sentAt });
+  });
 }
+
+const markSentRows = precompiled<IdSlots & { sentAt: number }, never>(
+  [...slotNames, 'sentAt'],
+  (db, values) =>
+    db
+      .updateTable('outbox')
+      .set({ status: 'sent', sent_at: values.sentAt, lease_until: null, last_error: null })
+      .where('id', 'in', slotValues(values))
+      .where('status', '=', 'processing'),
+);
 
 /** Leased rows not sent when the worker stops go back to the outbox, due at once. */
 async function release(deps: Deps, ids: string[]): Promise<void> {

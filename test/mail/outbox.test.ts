@@ -430,6 +430,32 @@ describeEachDatabase('outbox delivery', (database) => {
     });
   });
 
+  it('a batch larger than the twenty ids its queries take at once is read and marked in groups', async () => {
+    const big = await startRoster(database, {
+      env: { ROSTER_DATABASE_URL: own.url, ROSTER_MAIL_FROM: MAIL_FROM },
+      worker: { batchSize: 45 },
+    });
+    try {
+      const owner = await big.newAccount();
+      const emails = Array.from({ length: 45 }, (_, i) => uniqueEmail(`group${i}`));
+      const created = await Promise.all(
+        emails.map((email) => big.api(owner.key, 'POST', '/v2/users', member(email, 'email_link'))),
+      );
+      expect(created.map((response) => response.status)).toEqual(emails.map(() => 201));
+      await big.smtp.waitFor((m) => emails.some((email) => m.to.includes(email)), 45);
+      await sleep(600);
+      for (const email of emails) {
+        const mails = big.smtp.to(email);
+        expect(mails).toHaveLength(1);
+        expect(mails[0]!.text).toContain('/invitations/accept?token=');
+        const rows = await outboxRows(big.server.deps, email);
+        expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+      }
+    } finally {
+      await big.close();
+    }
+  });
+
   describe('promptness', () => {
     it('hands the email over within 2 s of the create, without waiting for a poll', async () => {
       const slow = await ownDatabase(database);
