@@ -328,8 +328,11 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server must not crash the process; the next query on it reports it.
+  // The pool listens for that on idle clients only, and a lent-out one (a transaction between
+  // two statements) would emit its error to no listener: an uncaught exception.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }

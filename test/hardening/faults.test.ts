@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRoster, tempDir, uniqueEmail, type TestRoster } from '../support/roster.js';
 import { startSmtp } from '../support/smtp.js';
 import { checkInvariants } from './invariants.js';
+import { connect } from '../../src/db/connect.js';
+import { sql } from 'kysely';
 
 const member = (email: string, mode = 'email_link') => ({
   name: 'Faulty Towers',
@@ -70,6 +72,35 @@ describe.skipIf(!inject('postgresUrl'))('PostgreSQL connection lost mid-request'
     const retried = await roster.api(owner.key, 'POST', '/v2/users', member(email));
     expect(retried.status).toBe(201);
     await checkInvariants(roster.server.deps.db);
+  });
+});
+
+describe.skipIf(!inject('postgresUrl'))('PostgreSQL connection lost while lent out', () => {
+  it('a connection that dies between two statements of a transaction fails the next one; the process lives on', async () => {
+    const base = new URL(inject('postgresUrl')!);
+    const databaseName = `roster_fault_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base.toString() });
+    await admin.connect();
+    await admin.query(`create database ${databaseName}`);
+    base.pathname = `/${databaseName}`;
+    const db = connect({ dialect: 'postgres', url: base.toString() });
+    try {
+      const attempt = db.kysely.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        // The pool lends its clients without an error listener: the client's error event,
+        // with no query to fail, would otherwise reach the process as an uncaught exception.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(attempt).rejects.toThrow();
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db.kysely);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+      await admin.query(`drop database if exists ${databaseName} with (force)`);
+      await admin.end();
+    }
   });
 });
 
