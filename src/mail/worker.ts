@@ -125,7 +125,7 @@ const readLinkStates = precompiled<IdSlots, LinkState>(slotNames, (db, values) =
     .where('t.id', 'in', slotValues(values)),
 );
 
-/** What the emails of a batch say about their links and readers: one read for the batch. */
+/** What the emails of a batch say about their links and readers: one read per twenty emails. */
 async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<string, LinkState>> {
   const links = new Map<string, LinkState>();
   for (const group of inSlots(tokenIds)) {
@@ -275,10 +275,10 @@ async function deliver(
 }
 
 /**
- * Marks the rows of a batch that went out, in one statement, and on SQLite in the commit of
- * whatever else is being written (inTransaction): a commit per email cost more than sending
- * it to a file. (A crash before this line sends the batch again once its lease runs out, as
- * a crash between a send and its mark always could.)
+ * Marks the rows of a batch that went out, one statement per twenty, in one transaction and on
+ * SQLite in the commit of whatever else is being written (inTransaction): a commit per email
+ * cost more than sending it to a file. (A crash before this line sends the batch again once its
+ * lease runs out, as a crash between a send and its mark always could.)
  */
 async function markSent(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
