@@ -177,11 +177,9 @@ export function commitCounter(database: Database.Database, file: string) {
   };
   // A read makes sure the file exists and its header is initialised.
   dataVersion.get();
-  // Not built is a broken install (npm install builds it), not a reason to run slower.
-  const native = sharedFile();
   let mapped: ArrayBuffer;
   try {
-    mapped = native.mapShared(`${file}-shm`, WAL_INDEX_HEADER_BYTES);
+    mapped = sharedFile().mapShared(`${file}-shm`, WAL_INDEX_HEADER_BYTES);
   } catch {
     return viaPragma;
   }
@@ -190,7 +188,7 @@ export function commitCounter(database: Database.Database, file: string) {
   const initialised = new Uint8Array(mapped)[12] === 1;
   // The header is in the byte order of the machine that wrote it, which is this one.
   if (live[0] !== WAL_INDEX_VERSION || !initialised) {
-    native.unmapShared(mapped);
+    sharedFile().unmapShared(mapped);
     return viaPragma;
   }
   let changes = 0;
@@ -207,7 +205,7 @@ export function commitCounter(database: Database.Database, file: string) {
       }
       return changes;
     },
-    close: () => native.unmapShared(mapped),
+    close: () => sharedFile().unmapShared(mapped),
   };
 }
 
