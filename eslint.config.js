@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'test-output/', 'bench/results/'] },
+  { ignores: ['build/', 'dist/', 'data/', 'node_modules/', 'test-output/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

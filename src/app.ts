@@ -20,7 +20,6 @@ import { ApiKeySchema } from './api-keys/routes.js';
 import { webPages } from './web/routes.js';
 import { sql } from 'kysely';
 import { loggerOptions, requestLogger } from './http/logging.js';
-import { directReadsOf } from './db/connect.js';
 
 export interface AppOptions {
   deps: Deps;
@@ -46,9 +45,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   const routes = recordRoutes(app);
 
   // Callback-style hooks where nothing is awaited: an async hook costs a promise per request.
-  const reads = directReadsOf(deps.db.kysely);
   app.addHook('onRequest', (request, reply, done) => {
-    reads?.requestStarted();
     reply.header('x-request-id', request.id);
     done();
   });

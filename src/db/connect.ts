@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
@@ -35,15 +36,9 @@ export interface DirectReads {
   /**
    * The same, but an answer is kept and given again (frozen) while the database has not
    * changed at all since it was read: no write by this connection, no commit by any other
-   * connection or process before the request being served began (see requestStarted).
+   * connection or process. Both are asked at every read (see commitCounter).
    */
   kept(sql: string, parameters: readonly unknown[]): readonly unknown[] | undefined;
-  /**
-   * Called as each request starts. Whether another connection has committed is asked once
-   * per request (or per turn of the event loop outside requests), not once per kept read:
-   * an answer is then never older than the request, which is all a reader can tell.
-   */
-  requestStarted(): void;
 }
 
 const directReads = new WeakMap<Kysely<Tables>, DirectReads>();
@@ -162,51 +157,72 @@ const WAL_INDEX_HEADER_BYTES = 48;
  *
  * In WAL mode every commit rewrites the wal-index header at the start of the `-shm` file,
  * which every connection maps into memory: its change counter, frame count and salts
- * (https://www.sqlite.org/walformat.html, "The WAL-Index Header"). Reading those 48 bytes
- * is one pread, about a microsecond. `PRAGMA data_version` answers the same question by
- * opening and closing a read transaction, with a lock call on that file at each end: 11–16 µs
- * under load, and it is asked on every request. It remains the answer where there is no such
- * file (an in-memory database) or its header is not one this code knows.
+ * (https://www.sqlite.org/walformat.html, "The WAL-Index Header"). This maps those 48 bytes
+ * too, through SQLite's own descriptor of the file (native/shared-file.c: a descriptor of its
+ * own, once closed, would take SQLite's locks on the file with it), so a read is a comparison
+ * in memory, with no system call: the header is asked at every kept read. A commit rewrites the header before it returns, so a
+ * request sent after it sees it. `PRAGMA data_version` answers the same question by opening
+ * and closing a read transaction, with a lock call on that file at each end (11–16 µs under
+ * load); it remains the answer where the header cannot be mapped or is not one this code
+ * knows. An in-memory database has no other connection: only this one's writes change it.
  */
 export function commitCounter(database: Database.Database, file: string) {
+  if (file === ':memory:' || file === '') {
+    return { via: 'none' as const, read: () => 0, close: () => {} };
+  }
   const dataVersion = database.prepare('pragma data_version').pluck();
   const viaPragma = {
     via: 'data_version' as const,
     read: () => dataVersion.get() as number,
     close: () => {},
   };
-  if (file === ':memory:' || file === '') return viaPragma;
   // A read makes sure the file exists and its header is initialised.
   dataVersion.get();
-  let fd: number;
+  let mapped: ArrayBuffer;
   try {
-    fd = fs.openSync(`${file}-shm`, 'r');
+    mapped = sharedFile().mapShared(`${file}-shm`, WAL_INDEX_HEADER_BYTES);
   } catch {
     return viaPragma;
   }
-  const header = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
-  const seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
-  fs.readSync(fd, seen, 0, WAL_INDEX_HEADER_BYTES, 0);
-  const version = os.endianness() === 'LE' ? seen.readUInt32LE(0) : seen.readUInt32BE(0);
-  const initialised = seen[12] === 1;
-  if (version !== WAL_INDEX_VERSION || !initialised) {
-    fs.closeSync(fd);
+  const live = new Uint32Array(mapped);
+  const seen = Uint32Array.from(live);
+  const initialised = new Uint8Array(mapped)[12] === 1;
+  // The header is in the byte order of the machine that wrote it, which is this one.
+  if (live[0] !== WAL_INDEX_VERSION || !initialised) {
+    sharedFile().unmapShared(mapped);
     return viaPragma;
   }
   let changes = 0;
   return {
     via: 'wal-index' as const,
     read(): number {
-      fs.readSync(fd, header, 0, WAL_INDEX_HEADER_BYTES, 0);
-      if (!header.equals(seen)) {
-        header.copy(seen);
-        changes++;
+      for (let i = 0; i < seen.length; i++) {
+        if (live[i] !== seen[i]) {
+          // A header caught mid-write counts as a change too; the next read settles it.
+          seen.set(live);
+          changes++;
+          break;
+        }
       }
       return changes;
     },
-    close: () => fs.closeSync(fd),
+    close: () => sharedFile().unmapShared(mapped),
   };
 }
+
+interface SharedFile {
+  mapShared(path: string, bytes: number): ArrayBuffer;
+  unmapShared(buffer: ArrayBuffer): void;
+}
+
+/** The native part (native/shared-file.c), built by `npm install`. */
+const sharedFile = (() => {
+  let loaded: SharedFile | undefined;
+  return (): SharedFile =>
+    (loaded ??= createRequire(import.meta.url)(
+      fileURLToPath(new URL('../../build/Release/shared_file.node', import.meta.url)),
+    ) as SharedFile);
+})();
 
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: every transaction here writes, and one
@@ -253,16 +269,7 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
       dialect: new ImmediateSqliteDialect({ database: connection }),
     });
     const commits = commitCounter(database, config.file);
-    let observed: number | undefined;
-    const forget = () => void (observed = undefined);
-    const observe = () => {
-      if (observed === undefined) {
-        observed = commits.read();
-        setImmediate(forget);
-      }
-      return observed;
-    };
-    const changeCounter = () => connection.writes() + observe();
+    const changeCounter = () => connection.writes() + commits.read();
     const read = (sql: string, parameters: readonly unknown[]) => {
       if (database.inTransaction) return undefined;
       const statement = connection.prepare(sql);
@@ -300,7 +307,6 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
         keptCount++;
         return rows;
       },
-      requestStarted: forget,
     });
     heldStatements.set(kysely, (sql, parameters) => {
       const statement = connection.prepare(sql);
