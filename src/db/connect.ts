@@ -178,9 +178,11 @@ export function commitCounter(database: Database.Database, file: string) {
   };
   // A read makes sure the file exists and its header is initialised.
   dataVersion.get();
+  // Not built is a broken install (npm install builds it), not a reason to run slower.
+  const native = sharedFile();
   let mapped: ArrayBuffer;
   try {
-    mapped = sharedFile().mapShared(`${file}-shm`, WAL_INDEX_HEADER_BYTES);
+    mapped = native.mapShared(`${file}-shm`, WAL_INDEX_HEADER_BYTES);
   } catch {
     return viaPragma;
   }
@@ -189,7 +191,7 @@ export function commitCounter(database: Database.Database, file: string) {
   const initialised = new Uint8Array(mapped)[12] === 1;
   // The header is in the byte order of the machine that wrote it, which is this one.
   if (live[0] !== WAL_INDEX_VERSION || !initialised) {
-    sharedFile().unmapShared(mapped);
+    native.unmapShared(mapped);
     return viaPragma;
   }
   let changes = 0;
@@ -206,7 +208,7 @@ export function commitCounter(database: Database.Database, file: string) {
       }
       return changes;
     },
-    close: () => sharedFile().unmapShared(mapped),
+    close: () => native.unmapShared(mapped),
   };
 }
 
