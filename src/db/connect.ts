@@ -160,11 +160,12 @@ const WAL_INDEX_HEADER_BYTES = 48;
  * (https://www.sqlite.org/walformat.html, "The WAL-Index Header"). This maps those 48 bytes
  * too, through SQLite's own descriptor of the file (native/shared-file.c: a descriptor of its
  * own, once closed, would take SQLite's locks on the file with it), so a read is a comparison
- * in memory, with no system call: the header is asked at every kept read. A commit rewrites the header before it returns, so a
- * request sent after it sees it. `PRAGMA data_version` answers the same question by opening
- * and closing a read transaction, with a lock call on that file at each end (11–16 µs under
- * load); it remains the answer where the header cannot be mapped or is not one this code
- * knows. An in-memory database has no other connection: only this one's writes change it.
+ * in memory, with no system call: the header is asked at every kept read. A commit rewrites the
+ * header before it returns, so a request sent after it sees it. `PRAGMA data_version` answers
+ * the same question by opening and closing a read transaction, with a lock call on that file at
+ * each end (11–16 µs under load); it remains the answer where the header cannot be mapped or is
+ * not one this code knows. An in-memory database has no other connection: only this one's
+ * writes change it.
  */
 export function commitCounter(database: Database.Database, file: string) {
   if (file === ':memory:' || file === '') {
