@@ -152,13 +152,30 @@ describe('the count of commits (the wal-index header)', () => {
     return database;
   }
 
-  it('moves with each commit of another connection, also after the WAL restarts, and only then', () => {
+  /**
+   * Two connections (`open` makes each) to a new database file with a table `t`, made by the
+   * second; both closed and the file removed after `use`.
+   */
+  function withTwoConnections(
+    open: (file: string) => Database.Database,
+    use: (file: string, mine: Database.Database, theirs: Database.Database) => void,
+  ): void {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-commits-'));
-    const file = path.join(dir, 'commits.db');
-    const mine = openWal(file);
-    const theirs = openWal(file);
+    const file = path.join(dir, 'roster.db');
+    const mine = open(file);
+    const theirs = open(file);
     try {
       theirs.exec('create table t (n integer)');
+      use(file, mine, theirs);
+    } finally {
+      mine.close();
+      theirs.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('moves with each commit of another connection, also after the WAL restarts, and only then', () => {
+    withTwoConnections(openWal, (file, mine, theirs) => {
       const commits = commitCounter(mine, file);
       expect(commits.via).toBe('wal-index');
       const start = commits.read();
@@ -185,11 +202,7 @@ describe('the count of commits (the wal-index header)', () => {
       theirs.exec('begin immediate; insert into t (n) values (100); rollback');
       expect(commits.read()).toBe(steady);
       commits.close();
-    } finally {
-      mine.close();
-      theirs.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('asks nothing of an in-memory database, which no other connection can change', () => {
@@ -202,23 +215,17 @@ describe('the count of commits (the wal-index header)', () => {
   });
 
   it('asks data_version of a database not in WAL mode, which has no wal-index to read', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-commits-'));
-    const file = path.join(dir, 'rollback.db');
-    const mine = new Database(file);
-    const theirs = new Database(file);
-    try {
-      theirs.exec('create table t (n integer)');
-      const commits = commitCounter(mine, file);
-      expect(commits.via).toBe('data_version');
-      const start = commits.read();
-      theirs.prepare('insert into t (n) values (1)').run();
-      expect(commits.read()).not.toBe(start);
-      commits.close();
-    } finally {
-      mine.close();
-      theirs.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    withTwoConnections(
+      (file) => new Database(file),
+      (file, mine, theirs) => {
+        const commits = commitCounter(mine, file);
+        expect(commits.via).toBe('data_version');
+        const start = commits.read();
+        theirs.prepare('insert into t (n) values (1)').run();
+        expect(commits.read()).not.toBe(start);
+        commits.close();
+      },
+    );
   });
 
   /** The POSIX locks this process holds on a file, as Linux lists them: "start-end" each. */
@@ -238,12 +245,7 @@ describe('the count of commits (the wal-index header)', () => {
   it.runIf(fs.existsSync('/proc/locks'))(
     'leaves the locks SQLite holds on the -shm file in place, mapped and once closed',
     () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-commits-'));
-      const file = path.join(dir, 'locks.db');
-      const mine = openWal(file);
-      const theirs = openWal(file);
-      try {
-        theirs.exec('create table t (n integer)');
+      withTwoConnections(openWal, (file, mine) => {
         mine.prepare('select count(*) from t').get();
         const held = locksHeld(`${file}-shm`);
         expect(held).not.toEqual([]);
@@ -252,31 +254,18 @@ describe('the count of commits (the wal-index header)', () => {
         expect(locksHeld(`${file}-shm`)).toEqual(held);
         commits.close();
         expect(locksHeld(`${file}-shm`)).toEqual(held);
-      } finally {
-        mine.close();
-        theirs.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 
   it('reads nothing once closed, and may be closed twice', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-commits-'));
-    const file = path.join(dir, 'closed.db');
-    const mine = openWal(file);
-    const theirs = openWal(file);
-    try {
-      theirs.exec('create table t (n integer)');
+    withTwoConnections(openWal, (file, mine) => {
       const commits = commitCounter(mine, file);
       expect(commits.via).toBe('wal-index');
       commits.close();
       commits.close();
       // A read after close is a mistake: it throws instead of touching memory let go.
       expect(() => commits.read()).toThrow(/detached/);
-    } finally {
-      mine.close();
-      theirs.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
