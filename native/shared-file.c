@@ -34,16 +34,12 @@ typedef struct {
   size_t bytes;
 } Mapping;
 
-static void release(Mapping *mapping) {
-  if (mapping->address != NULL) munmap(mapping->address, mapping->bytes);
-  mapping->address = NULL;
-}
-
+/* Unmaps and frees: once the ArrayBuffer's last reference is gone, or it was never made. */
 static void finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)data;
   Mapping *mapping = hint;
-  release(mapping);
+  munmap(mapping->address, mapping->bytes);
   free(mapping);
 }
 
@@ -125,8 +121,7 @@ static napi_value map_shared(napi_env env, napi_callback_info info) {
   napi_value buffer;
   if (napi_create_external_arraybuffer(env, address, (size_t)bytes, finalize, mapping, &buffer) !=
       napi_ok) {
-    release(mapping);
-    free(mapping);
+    finalize(env, NULL, mapping);
     napi_throw_error(env, NULL, "cannot make an ArrayBuffer of a mapping");
     return NULL;
   }
