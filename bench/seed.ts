@@ -9,6 +9,7 @@
  * Prints one JSON line (SeedResult) on stdout.
  */
 import Database from 'better-sqlite3';
+import { startKeyCache } from '../src/auth/key-cache.js';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
@@ -195,6 +196,7 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     config,
     clock: Date.now,
     serverSecret: 'unused-by-bootstrap',
+    keys: startKeyCache(db, config.database, { listen: false }),
   };
   const account = await bootstrapAccount(deps, {
     accountName: 'Bench',

@@ -1,6 +1,7 @@
 /** What every use case is given: passed in, never imported globally, so tests can supply their own. */
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
+import type { KeyCache } from './auth/key-cache.js';
 import type { OutboxWorker } from './mail/worker.js';
 
 export interface Deps {
@@ -8,6 +9,8 @@ export interface Deps {
   config: Config;
   /** Current time in epoch milliseconds. */
   clock: () => number;
+  /** API keys and their owners, cached by the rule in auth/key-cache.ts. */
+  keys: KeyCache;
   /** Server secret from which link tokens are derived (ROSTER_SECRET or generated once). */
   serverSecret: string;
   /**

@@ -7,11 +7,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
-import { startCheckpointer } from './db/checkpointer.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { loadServerSecret } from './auth/server-secret.js';
+import { startKeyCache } from './auth/key-cache.js';
 import { startSender } from './mail/sender.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
@@ -45,9 +45,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const db = await openDatabase(config);
   const serverSecret = await loadServerSecret(db, config.secret);
   let worker: OutboxWorker | undefined;
+  let app: FastifyInstance | undefined;
+  const keys = startKeyCache(db, config.database, {
+    listen: true,
+    onLost: (error) =>
+      app?.log.warn({ err: error }, 'API keys: change notifications lost; reading every key'),
+  });
   const deps: Deps = {
     db,
     config,
+    keys,
     clock: options.clock ?? Date.now,
     serverSecret,
     outbox: {
@@ -61,18 +68,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         enableOfflineQueue: false,
       })
     : undefined;
-  const app = await buildApp({ deps, logger: options.logger, redis });
+  app = await buildApp({ deps, logger: options.logger, redis });
   await app.listen({ host: config.host, port: config.port });
   const sender = startSender(
     config.smtpUrl ? { smtpUrl: config.smtpUrl } : { directory: path.join(config.dataDir, 'mail') },
   );
   worker = startOutboxWorker(deps, sender, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
-  const { database } = config;
-  const checkpointer =
-    database.dialect === 'sqlite' && database.file !== ':memory:'
-      ? startCheckpointer(database.file, app.log)
-      : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -84,7 +86,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await app.close();
       await worker?.stop();
       await emailSearch.stop();
-      await checkpointer?.stop();
+      await keys.close();
       redis?.disconnect();
       await db.close();
     },

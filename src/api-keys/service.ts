@@ -142,6 +142,7 @@ export async function revokeKey(deps: Deps, actor: Actor, keyId: string): Promis
     await findManagedKey(trx, actor, keyId);
     await store.revokeKey(trx, actor.accountId, keyId, deps.clock());
   });
+  await deps.keys.settled();
 }
 
 export interface RefreshKeyInput {
@@ -150,7 +151,7 @@ export interface RefreshKeyInput {
 }
 
 export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input: RefreshKeyInput) {
-  return inTransaction(deps.db, async (trx) => {
+  const refreshed = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const old = await findManagedKey(trx, actor, keyId);
     if (old.revoked_at !== null && old.revoked_at <= now)
@@ -186,4 +187,6 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
       now,
     );
   });
+  await deps.keys.settled();
+  return refreshed;
 }

@@ -1,6 +1,6 @@
 /** SQL for API keys. Nothing else. */
 import type { Kysely } from 'kysely';
-import { isSqlite } from '../db/connect.js';
+import { dialectOf } from '../db/connect.js';
 import type { Position } from '../http/cursor.js';
 import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
@@ -62,7 +62,7 @@ export function findKeyForUpdate(
     .selectAll()
     .where('account_id', '=', accountId)
     .where('id', '=', keyId);
-  return (isSqlite(trx) ? query : query.forUpdate()).executeTakeFirst();
+  return (dialectOf(trx) === 'sqlite' ? query : query.forUpdate()).executeTakeFirst();
 }
 
 /** Revokes a key at `at` (now, or later for a grace period) unless it is already revoked sooner. */

@@ -1,10 +1,9 @@
 /**
  * Bearer API-key authentication. Keys are high-entropy, so SHA-256 is the right hash:
- * one hash and at most one indexed lookup per request (see keyOwner).
+ * one hash and at most one indexed lookup per request, through the key cache (key-cache.ts).
  */
 import type { Deps } from '../deps.js';
-import { findKeyOwner, touchKey, type KeyOwner } from '../api-keys/store.js';
-import { precompiledCall } from '../db/precompiled.js';
+import { touchKey } from '../api-keys/store.js';
 import { Forbidden, Unauthorized } from '../http/problem.js';
 import type { Actor } from './permissions.js';
 import { sha256 } from './secrets.js';
@@ -12,17 +11,6 @@ import { sha256 } from './secrets.js';
 export interface KeyActor extends Actor {
   apiKeyId: string;
 }
-
-/**
- * The lookup runs on every request: compiled once (see db/precompiled.ts), and on SQLite its
- * answer is kept while the database is unchanged, so revocation, deletion and
- * `is_developer: false` still take effect at once in every process. PostgreSQL reads every time.
- */
-const keyOwner = precompiledCall<{ keyHash: string }, KeyOwner>(
-  ['keyHash'],
-  (db, { keyHash }) => findKeyOwner(db, keyHash),
-  { keep: true },
-);
 
 /** `last_used_at` is written at most this often per key, so reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -41,7 +29,8 @@ export async function authenticate(
   }
   const key = bearerKey(authorization);
   if (!key) throw new Unauthorized('Malformed Authorization header; expected Bearer <api key>');
-  const owner = await keyOwner.first(deps.db.kysely, { keyHash: sha256(key) });
+  const keyHash = sha256(key);
+  const owner = await deps.keys.lookup(keyHash);
   const now = deps.clock();
   if (!owner) throw new Unauthorized('Unknown API key');
   if (owner.revoked_at !== null && owner.revoked_at <= now)
@@ -55,6 +44,7 @@ export async function authenticate(
   }
   if (owner.last_used_at === null || now - owner.last_used_at >= LAST_USED_RESOLUTION_MS) {
     await touchKey(deps.db.kysely, owner.key_id, now);
+    deps.keys.touched(keyHash, now);
   }
   return {
     accountId: owner.account_id,

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { connect } from '../db/connect.js';
 import { migrate } from '../db/migrate.js';
 import { loadServerSecret } from '../auth/server-secret.js';
+import { startKeyCache } from '../auth/key-cache.js';
 
 /** Opens the configured database, brings it up to date, runs `work`, and closes it. */
 export async function withDeps<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
@@ -14,6 +15,7 @@ export async function withDeps<T>(work: (deps: Deps) => Promise<T>): Promise<T> 
     const deps: Deps = {
       db,
       config,
+      keys: startKeyCache(db, config.database, { listen: false }),
       clock: Date.now,
       serverSecret: await loadServerSecret(db, config.secret),
     };

@@ -1,5 +1,4 @@
 /** `roster serve` and `npm start`: the service itself. */
-import v8 from 'node:v8';
 import { loadConfig, type Config } from '../config.js';
 import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
@@ -34,19 +33,7 @@ Environment (all optional):
   },
 };
 
-/**
- * V8 lets the old generation grow to up to four times what outlived its last full collection
- * before it collects again. Under a burst of creates about 20 MB a second of request garbage
- * reaches the old generation while the live heap stays near 30 MB, so the heap swelled to
- * 100–135 MB between collections and the process (RSS) past 230 MB. Twice what outlived the
- * last collection keeps the old generation under 60 MB and the process near 180 MB, for a
- * full collection every second or so (V8 still had the program running 99.5% of the time; at
- * half again, 96.6%). V8 reads the flag at each collection, so setting it at start works.
- */
-const HEAP_GROWING_PERCENT = 100;
-
 export async function serve(config: Config): Promise<void> {
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const server = await startServer(config);
   const { app, deps } = server;
   if (!(await hasAccounts(deps))) {

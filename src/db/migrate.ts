@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as sessions from './migrations/0002-sessions.js';
 import * as emailSearch from './migrations/0003-email-search.js';
 import * as linkTokensById from './migrations/0004-link-tokens-by-id.js';
+import * as keyOwnerNotifications from './migrations/0005-key-owner-notifications.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002-sessions': sessions,
   '0003-email-search': emailSearch,
   '0004-link-tokens-by-id': linkTokensById,
+  '0005-key-owner-notifications': keyOwnerNotifications,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -5,7 +5,6 @@
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.js';
 import { newId } from '../db/ids.js';
-import { precompiled } from '../db/precompiled.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
@@ -36,25 +35,6 @@ export async function inTransactionWithEmail<T>(
   return value;
 }
 
-// Written with every create that invites: compiled once (see db/precompiled.ts).
-const insertOutboxRow = precompiled<OutboxTable, never>(
-  [
-    'id',
-    'account_id',
-    'template',
-    'recipient',
-    'payload',
-    'created_at',
-    'status',
-    'attempts',
-    'next_attempt_at',
-    'lease_until',
-    'last_error',
-    'sent_at',
-  ],
-  (trx, row) => trx.insertInto('outbox').values(row),
-);
-
 export async function enqueueEmail(
   trx: Trx,
   queued: QueuedEmail,
@@ -79,7 +59,7 @@ export async function enqueueEmail(
     last_error: null,
     sent_at: null,
   };
-  await insertOutboxRow.execute(trx, row);
+  await trx.insertInto('outbox').values(row).execute();
   queued.rows.push(row);
 }
 

@@ -13,7 +13,6 @@ import type { Deps } from '../deps.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { linkToken } from '../auth/secrets.js';
-import { precompiled } from '../db/precompiled.js';
 import type { TemplateData } from './templates.js';
 import type { Letter, Outcome, Sender } from './sender.js';
 
@@ -107,7 +106,7 @@ function inSlots(ids: readonly string[]): IdSlots[] {
 
 const slotValues = (values: IdSlots) => slotNames.map((name) => values[name]!);
 
-const readLinkStates = precompiled<IdSlots, LinkState>(slotNames, (db, values) =>
+const readLinkStates = (db: Kysely<Tables>, values: IdSlots) =>
   db
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
@@ -122,14 +121,14 @@ const readLinkStates = precompiled<IdSlots, LinkState>(slotNames, (db, values) =
       't.revoked_at as revokedAt',
       't.consumed_at as consumedAt',
     ])
-    .where('t.id', 'in', slotValues(values)),
-);
+    .where('t.id', 'in', slotValues(values))
+    .execute();
 
 /** What the emails of a batch say about their links and readers: one read per twenty emails. */
 async function linkStates(db: Kysely<Tables>, tokenIds: string[]): Promise<Map<string, LinkState>> {
   const links = new Map<string, LinkState>();
   for (const group of inSlots(tokenIds)) {
-    for (const row of await readLinkStates.all(db, group)) links.set(row.tokenId, row);
+    for (const row of await readLinkStates(db, group)) links.set(row.tokenId, row);
   }
   return links;
 }
@@ -284,19 +283,17 @@ async function markSent(deps: Deps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const sentAt = deps.clock();
   await inTransaction(deps.db, async (trx) => {
-    for (const group of inSlots(ids)) await markSentRows.execute(trx, { ...group, sentAt });
+    for (const group of inSlots(ids)) await markSentRows(trx, { ...group, sentAt });
   });
 }
 
-const markSentRows = precompiled<IdSlots & { sentAt: number }, never>(
-  [...slotNames, 'sentAt'],
-  (db, values) =>
-    db
-      .updateTable('outbox')
-      .set({ status: 'sent', sent_at: values.sentAt, lease_until: null, last_error: null })
-      .where('id', 'in', slotValues(values))
-      .where('status', '=', 'processing'),
-);
+const markSentRows = (db: Trx, values: IdSlots & { sentAt: number }) =>
+  db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: values.sentAt, lease_until: null, last_error: null })
+    .where('id', 'in', slotValues(values))
+    .where('status', '=', 'processing')
+    .execute();
 
 /** Leased rows not sent when the worker stops go back to the outbox, due at once. */
 async function release(deps: Deps, ids: string[]): Promise<void> {

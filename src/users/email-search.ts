@@ -13,7 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
-import { isSqlite } from '../db/connect.js';
+import { dialectOf } from '../db/connect.js';
 import type { Tables } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 
@@ -35,7 +35,7 @@ function ftsPhrase(value: string): string {
 
 /** Whether the SQLite search index should drive a listing filtered by this substring. */
 export async function searchIndexServes(db: Queryable, emailContains: string): Promise<boolean> {
-  if (!isSqlite(db) || [...emailContains].length < TRIGRAM) return false;
+  if (dialectOf(db) !== 'sqlite' || [...emailContains].length < TRIGRAM) return false;
   const { rows } = await sql<{ candidates: number }>`
     select
       (select count(*) from (

@@ -336,7 +336,8 @@ export async function updateUser(
     }
     name = normalized.name;
   }
-  return inTransaction(deps.db, async (trx) => {
+  let keysChanged = false;
+  const user = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     const changes: store.UserChanges = {};
@@ -344,26 +345,31 @@ export async function updateUser(
     if (input.isDeveloper !== undefined && input.isDeveloper !== (row.is_developer === 1)) {
       changes.isDeveloper = input.isDeveloper;
     }
+    keysChanged = changes.isDeveloper !== undefined;
     if (Object.keys(changes).length === 0) return toUser(row, now);
     await store.updateUser(trx, actor.accountId, userId, changes, now);
     return toUser((await store.findUserById(trx, actor.accountId, userId))!, now);
   });
+  if (keysChanged) await deps.keys.settled();
+  return user;
 }
 
 export async function deleteUser(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_DELETE');
   if (userId === actor.userId) throw new Invalid('You cannot delete yourself');
-  await inTransaction(deps.db, async (trx) => {
+  const deleted = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     await store.lockUser(trx, actor.accountId, userId);
     const row = await store.findUserById(trx, actor.accountId, userId);
     if (!row) throw userNotFound();
-    if (row.state === 'inactive') return;
+    if (row.state === 'inactive') return false;
     await store.updateUser(trx, actor.accountId, userId, { state: 'inactive' }, now);
     await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
     await revokeKeysOfUser(trx, actor.accountId, userId, now);
     await endSessionsOfUser(trx, actor.accountId, userId);
+    return true;
   });
+  if (deleted) await deps.keys.settled();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,18 +1,10 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
 import { sql, type JoinBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
-import { isSqlite } from '../db/connect.js';
+import { dialectOf } from '../db/connect.js';
 import { newId } from '../db/ids.js';
-import { precompiled } from '../db/precompiled.js';
 import type { Trx } from '../db/transaction.js';
-import type {
-  InvitationMode,
-  RoleName,
-  Tables,
-  TokenPurpose,
-  UsersTable,
-  UserTokensTable,
-} from '../db/tables.js';
+import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
 import type { UserStatus } from './rules.js';
 import { searchCandidates, searchIndexServes } from './email-search.js';
 
@@ -45,30 +37,15 @@ function withInvitation(db: Queryable) {
     .select('t.expires_at as invitation_expires_at');
 }
 
-// Run on every create, read and update: compiled once (see db/precompiled.ts).
-const userByEmail = precompiled<{ accountId: string; emailNormalized: string }, UserRow>(
-  ['accountId', 'emailNormalized'],
-  (db, { accountId, emailNormalized }) =>
-    withInvitation(db)
-      .where('u.account_id', '=', accountId)
-      .where('u.email_normalized', '=', emailNormalized),
-);
-
-// GET /v2/users/{id} reads one user and nothing else: on SQLite its answer is kept while the
-// database is unchanged (see db/precompiled.ts).
-const userById = precompiled<{ accountId: string; userId: string }, UserRow>(
-  ['accountId', 'userId'],
-  (db, { accountId, userId }) =>
-    withInvitation(db).where('u.account_id', '=', accountId).where('u.id', '=', userId),
-  { keep: true },
-);
-
 export function findUserByEmail(
   db: Queryable,
   accountId: string,
   emailNormalized: string,
 ): Promise<UserRow | undefined> {
-  return userByEmail.first(db, { accountId, emailNormalized });
+  return withInvitation(db)
+    .where('u.account_id', '=', accountId)
+    .where('u.email_normalized', '=', emailNormalized)
+    .executeTakeFirst();
 }
 
 export function findUserById(
@@ -76,7 +53,10 @@ export function findUserById(
   accountId: string,
   userId: string,
 ): Promise<UserRow | undefined> {
-  return userById.first(db, { accountId, userId });
+  return withInvitation(db)
+    .where('u.account_id', '=', accountId)
+    .where('u.id', '=', userId)
+    .executeTakeFirst();
 }
 
 export interface NewUser {
@@ -89,25 +69,6 @@ export interface NewUser {
   state: 'pending' | 'active';
   passwordHash?: string | null;
 }
-
-const USER_COLUMNS = [
-  'id',
-  'account_id',
-  'email',
-  'email_normalized',
-  'name',
-  'role',
-  'is_developer',
-  'state',
-  'password_hash',
-  'created_at',
-  'updated_at',
-] as const;
-
-// Written with every create: compiled once (see db/precompiled.ts).
-const insertUserRow = precompiled<UsersTable, never>(USER_COLUMNS, (trx, row) =>
-  trx.insertInto('users').values(row),
-);
 
 /** Inserts the user and returns the row as written. */
 export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<UsersTable> {
@@ -124,7 +85,7 @@ export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<
     created_at: now,
     updated_at: now,
   };
-  await insertUserRow.execute(trx, row);
+  await trx.insertInto('users').values(row).execute();
   return row;
 }
 
@@ -171,42 +132,27 @@ export interface NewToken {
   expiresAt: number;
 }
 
-const TOKEN_COLUMNS = [
-  'id',
-  'account_id',
-  'user_id',
-  'purpose',
-  'invite_mode',
-  'secret_hash',
-  'expires_at',
-  'created_at',
-  'consumed_at',
-  'revoked_at',
-] as const;
-
-// Written with every invitation: compiled once (see db/precompiled.ts).
-const insertTokenRow = precompiled<UserTokensTable, never>(TOKEN_COLUMNS, (trx, row) =>
-  trx.insertInto('user_tokens').values(row),
-);
-
 export async function insertToken(
   trx: Trx,
   token: NewToken,
   now: number,
   id: string = newId(now),
 ): Promise<string> {
-  await insertTokenRow.execute(trx, {
-    id,
-    account_id: token.accountId,
-    user_id: token.userId,
-    purpose: token.purpose,
-    invite_mode: token.inviteMode ?? null,
-    secret_hash: token.secretHash ?? null,
-    expires_at: token.expiresAt,
-    created_at: now,
-    consumed_at: null,
-    revoked_at: null,
-  });
+  await trx
+    .insertInto('user_tokens')
+    .values({
+      id,
+      account_id: token.accountId,
+      user_id: token.userId,
+      purpose: token.purpose,
+      invite_mode: token.inviteMode ?? null,
+      secret_hash: token.secretHash ?? null,
+      expires_at: token.expiresAt,
+      created_at: now,
+      consumed_at: null,
+      revoked_at: null,
+    })
+    .execute();
   return id;
 }
 
@@ -310,7 +256,7 @@ export async function listUsers(db: Queryable, filter: ListFilter): Promise<User
  * for a lock, that is whether what was read before may have changed since.
  */
 export async function lockUser(trx: Trx, accountId: string, userId: string): Promise<boolean> {
-  if (isSqlite(trx)) return false;
+  if (dialectOf(trx) === 'sqlite') return false;
   await trx
     .selectFrom('users')
     .select('id')

@@ -1,73 +1,55 @@
 /**
- * inTransaction on SQLite: concurrent callers share one transaction (group commit), and each
- * still commits or fails on its own.
+ * inTransaction: one plain transaction per call, on both databases. Each call commits or
+ * fails on its own; one that loses a race runs again and sees the winner's write.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, heldStatementsOf, type Db } from '../../src/db/connect.js';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { isUnavailable } from '../../src/db/errors.js';
-import { precompiled } from '../../src/db/precompiled.js';
 import { inTransaction, type Trx } from '../../src/db/transaction.js';
+import { describeEachDatabase } from '../support/roster.js';
+import { ownDatabase } from '../support/own-database.js';
+import { loadConfig } from '../../src/config.js';
 
-let dir: string;
-let file: string;
-let db: Db;
+const put = (trx: Trx, key: string, value: string) =>
+  trx.insertInto('settings').values({ key, value }).execute();
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-trx-'));
-  file = path.join(dir, 'roster.db');
-  db = connect({ dialect: 'sqlite', file });
-  await migrate(db);
-});
+describeEachDatabase('inTransaction', (database) => {
+  let db: Db;
+  let other: Db;
+  let drop: () => Promise<void> = async () => {};
 
-afterAll(async () => {
-  await db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-type Put = (trx: Trx, key: string, value: string) => Promise<unknown>;
-
-const built: Put = (trx, key, value) => trx.insertInto('settings').values({ key, value }).execute();
-
-// A precompiled statement runs straight on the connection the batch holds (holdStatements);
-// a built one goes through Kysely's executor. Both must behave alike.
-const insertSetting = precompiled<{ key: string; value: string }, never>(
-  ['key', 'value'],
-  (trx, values) => trx.insertInto('settings').values(values),
-);
-const direct: Put = (trx, key, value) => insertSetting.execute(trx, { key, value });
-
-let put = built;
-
-const get = async (key: string) =>
-  (await db.kysely.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())
-    ?.value;
-
-/** What another process sees: only committed rows. */
-function committed(key: string): string | undefined {
-  const other = new Database(file, { readonly: true });
-  try {
-    const row = other.prepare('select value from settings where key = ?').get(key) as
-      { value: string } | undefined;
-    return row?.value;
-  } finally {
-    other.close();
-  }
-}
-
-describe.each([
-  ['built', built],
-  ['precompiled', direct],
-] as const)('inTransaction on SQLite, %s statements', (kind, writer) => {
   beforeAll(async () => {
-    put = writer;
-    await db.kysely.deleteFrom('settings').where('key', 'in', ['a', 'b', 'c', 'owner']).execute();
+    const own = await ownDatabase(database);
+    drop = own.drop;
+    const config = loadConfig({ ROSTER_DATABASE_URL: own.url }).database;
+    db = connect(config);
+    await migrate(db);
+    // A second handle, as another process would have.
+    other = connect(config);
   });
+
+  afterAll(async () => {
+    await db.close();
+    await other.close();
+    await drop();
+  });
+
+  beforeEach(async () => {
+    await db.kysely.deleteFrom('settings').where('key', 'not like', 'roster.%').execute();
+  });
+
+  /** What another process sees: only committed rows. */
+  const committed = async (key: string) =>
+    (
+      await other.kysely
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirst()
+    )?.value;
 
   it('a caller that fails is rolled back alone; the others commit and get their values', async () => {
     const results = await Promise.allSettled([
@@ -83,14 +65,17 @@ describe.each([
       'Error: changed my mind',
       'third',
     ]);
-    expect([await get('a'), await get('b'), await get('c')]).toEqual(['1', undefined, '3']);
-    expect([committed('a'), committed('b'), committed('c')]).toEqual(['1', undefined, '3']);
+    expect([await committed('a'), await committed('b'), await committed('c')]).toEqual([
+      '1',
+      undefined,
+      '3',
+    ]);
   });
 
-  it('a caller that loses a race to another in the same transaction runs again and sees its write', async () => {
+  it('a caller that loses a race runs again and sees the winner’s write', async () => {
     let runs = 0;
-    const claim = (who: string) =>
-      inTransaction(db, async (trx) => {
+    const claim = (who: string, handle: Db) =>
+      inTransaction(handle, async (trx) => {
         runs++;
         const owner = await trx
           .selectFrom('settings')
@@ -99,105 +84,61 @@ describe.each([
           .executeTakeFirst();
         if (owner) return `${who} found ${owner.value}`;
         // Yield between the read and the write, so a naive interleaving would let both in.
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 5));
         await put(trx, 'owner', who);
         return `${who} owns it`;
       });
-    const results = await Promise.all([claim('x'), claim('y'), claim('z')]);
-    expect(results).toEqual(['x owns it', 'y found x', 'z found x']);
-    expect(committed('owner')).toBe('x');
-    expect(runs).toBe(3);
+    const results = await Promise.all([claim('x', db), claim('y', db), claim('z', db)]);
+    expect(results.filter((r) => r.endsWith('owns it'))).toHaveLength(1);
+    const owner = await committed('owner');
+    expect(results.filter((r) => r.endsWith(`found ${owner}`))).toHaveLength(2);
+    expect(runs).toBeGreaterThanOrEqual(3);
   });
 
-  it('the connection is lent to the batch only while it is open', async () => {
-    let inBatch: Trx | undefined;
-    await inTransaction(db, async (trx) => {
-      inBatch = trx;
-      expect(heldStatementsOf(trx)).toBeDefined();
-      await put(trx, `held ${kind}`, kind);
-    });
-    expect(heldStatementsOf(inBatch!)).toBeUndefined();
-    expect(committed(`held ${kind}`)).toBe(kind);
-  });
-});
-
-describe('inTransaction on SQLite', () => {
-  it('nobody is answered before the commit, and when the commit cannot happen all fail and nothing is written', async () => {
-    // Another process holds the write lock past the busy timeout.
-    const locker = new Database(file);
-    locker.pragma('busy_timeout = 0');
-    locker.exec('begin immediate');
-    const short = connect({ dialect: 'sqlite', file });
-    await sql`pragma busy_timeout = 50`.execute(short.kysely);
-    try {
-      const results = await Promise.allSettled([
-        inTransaction(short, (trx) => put(trx, 'd', '4')),
-        inTransaction(short, (trx) => put(trx, 'e', '5')),
-      ]);
-      for (const result of results) {
-        expect(result.status).toBe('rejected');
-        expect(isUnavailable((result as PromiseRejectedResult).reason)).toBe(true);
-      }
-    } finally {
-      locker.exec('rollback');
-      locker.close();
-      await short.close();
-    }
-    expect([committed('d'), committed('e')]).toEqual([undefined, undefined]);
-    // The queue is not stuck: the next caller goes through.
-    await inTransaction(db, (trx) => put(trx, 'f', '6'));
-    expect(committed('f')).toBe('6');
+  it('counts the transactions it committed through the handle', async () => {
+    const before = db.commits;
+    await inTransaction(db, (trx) => put(trx, 'counted', '1'));
+    await inTransaction(db, () => Promise.reject(new Error('no'))).catch(() => {});
+    expect(db.commits).toBe(before + 1);
   });
 
   it('many concurrent callers all commit', async () => {
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
     await Promise.all(keys.map((key) => inTransaction(db, (trx) => put(trx, key, key))));
-    const count = await db.kysely
+    const count = await other.kysely
       .selectFrom('settings')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('key', 'like', 'k%')
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(100);
   });
-});
 
-describe('SQLite journals of a write batch', () => {
-  /** Files SQLite opened for temporary data: unlinked at once, so only /proc shows them. */
-  function openTemporaryFiles(): string[] {
-    const fds = fs.readdirSync('/proc/self/fd');
-    return fds
-      .map((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })
-      .filter((target) => target.includes('etilqs_'));
-  }
-
-  it.runIf(process.platform === 'linux')(
-    'a piece that changes many pages keeps its savepoint journal in memory, not in a file',
+  it.runIf(database === 'sqlite')(
+    'a transaction that cannot take the write lock fails as unavailable and writes nothing',
     async () => {
-      // About a hundred pages, well past the 64 KiB a journal keeps in memory by default.
-      const keys = Array.from({ length: 100 }, (_, i) => `journal-${i}`);
-      await inTransaction(db, async (trx) => {
-        for (const key of keys) await put(trx, key, 'x'.repeat(4000));
-      });
-      const before = openTemporaryFiles();
-      const seen = await inTransaction(db, async (trx) => {
-        // Pages that existed when the savepoint began: each is copied to its journal first.
-        for (const key of keys) {
-          await trx
-            .updateTable('settings')
-            .set({ value: 'y'.repeat(4000) })
-            .where('key', '=', key)
-            .execute();
-        }
-        return openTemporaryFiles();
-      });
-      expect(seen).toEqual(before);
-      expect(await get('journal-99')).toBe('y'.repeat(4000));
+      const { rows } = await sql<{ file: string }>`
+        select file from pragma_database_list where name = 'main'`.execute(db.kysely);
+      const path = rows[0]!.file;
+      // Another process holds the write lock past the busy timeout.
+      const locker = new Database(path);
+      locker.pragma('busy_timeout = 0');
+      locker.exec('begin immediate');
+      const short = connect({ dialect: 'sqlite', file: path });
+      await sql`pragma busy_timeout = 50`.execute(short.kysely);
+      try {
+        const result = await inTransaction(short, (trx) => put(trx, 'd', '4')).catch(
+          (error: unknown) => error,
+        );
+        expect(isUnavailable(result)).toBe(true);
+      } finally {
+        locker.exec('rollback');
+        locker.close();
+        await short.close();
+      }
+      expect(await committed('d')).toBeUndefined();
+      // The connection is not stuck: the next caller goes through.
+      await inTransaction(db, (trx) => put(trx, 'f', '6'));
+      expect(await committed('f')).toBe('6');
     },
   );
 });
