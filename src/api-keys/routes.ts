@@ -1,4 +1,5 @@
 /** HTTP for /v2/api-keys. A caller manages its own keys; admins may manage any key of the account. */
+import { keyIsRevoked } from '../auth/token-rules.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
@@ -49,8 +50,7 @@ function toWireKey(key: ApiKeysTable, now: number) {
     name: key.name,
     ...(key.description !== null ? { description: key.description } : {}),
     key_type: key.key_type,
-    status: (key.revoked_at !== null && key.revoked_at <= now ? 'revoked' : 'active') as
-      'active' | 'revoked',
+    status: (keyIsRevoked(key, now) ? 'revoked' : 'active') as 'active' | 'revoked',
     redacted_key: key.redacted_key,
     created_at: isoTime(key.created_at),
     ...(key.expires_at !== null ? { expires_at: isoTime(key.expires_at) } : {}),

@@ -1,4 +1,5 @@
 /** API key use cases. A key belongs to one user and acts with that user's role. */
+import { keyIsExpired, keyIsRevoked } from '../auth/token-rules.js';
 import type { ApiKeysTable } from '../db/tables.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';
@@ -154,9 +155,9 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
   const refreshed = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const old = await findManagedKey(trx, actor, keyId);
-    if (old.revoked_at !== null && old.revoked_at <= now)
+    if (keyIsRevoked(old, now))
       throw new Invalid('This API key is revoked and cannot be refreshed');
-    if (old.expires_at !== null && old.expires_at <= now)
+    if (keyIsExpired(old, now))
       throw new Invalid('This API key has expired and cannot be refreshed; create a new one');
     if (input.expiresAt !== undefined) {
       if (input.expiresAt <= now) {

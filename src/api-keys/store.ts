@@ -1,4 +1,5 @@
 /** SQL for API keys. Nothing else. */
+import { keyRevoked } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../db/connect.js';
 import type { Position } from '../http/cursor.js';
@@ -77,7 +78,7 @@ export async function revokeKey(
     .set({ revoked_at: at })
     .where('account_id', '=', accountId)
     .where('id', '=', keyId)
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]))
+    .where(keyRevoked(at, false))
     .execute();
 }
 
@@ -93,7 +94,7 @@ export async function revokeKeysOfUser(
     .set({ revoked_at: now })
     .where('account_id', '=', accountId)
     .where('user_id', '=', userId)
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]))
+    .where(keyRevoked(now, false))
     .execute();
 }
 
@@ -114,9 +115,7 @@ export function listKeys(db: Queryable, filter: KeyListFilter): Promise<ApiKeysT
     .where('account_id', '=', filter.accountId)
     .where('user_id', '=', filter.userId);
   query =
-    filter.status === 'active'
-      ? query.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]))
-      : query.where('revoked_at', '<=', now);
+    filter.status === 'active' ? query.where(keyRevoked(now, false)) : query.where(keyRevoked(now));
   if (after) {
     query = query.where((eb) =>
       eb.or([

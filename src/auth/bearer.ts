@@ -2,6 +2,7 @@
  * Bearer API-key authentication. Keys are high-entropy, so SHA-256 is the right hash:
  * one hash and at most one indexed lookup per request, through the key cache (key-cache.ts).
  */
+import { keyIsExpired, keyIsRevoked } from './token-rules.js';
 import type { Deps } from '../deps.js';
 import { touchKey } from '../api-keys/store.js';
 import { Forbidden, Unauthorized } from '../http/problem.js';
@@ -33,10 +34,8 @@ export async function authenticate(
   const owner = await deps.keys.lookup(keyHash);
   const now = deps.clock();
   if (!owner) throw new Unauthorized('Unknown API key');
-  if (owner.revoked_at !== null && owner.revoked_at <= now)
-    throw new Unauthorized('This API key was revoked');
-  if (owner.expires_at !== null && owner.expires_at <= now)
-    throw new Unauthorized('This API key has expired');
+  if (keyIsRevoked(owner, now)) throw new Unauthorized('This API key was revoked');
+  if (keyIsExpired(owner, now)) throw new Unauthorized('This API key has expired');
   if (owner.state !== 'active')
     throw new Forbidden('The owner of this API key is no longer active');
   if (owner.is_developer !== 1) {

@@ -1,4 +1,5 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
+import { linkNotEnded } from '../auth/token-rules.js';
 import { sql, type JoinBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../http/cursor.js';
 import { dialectOf } from '../db/connect.js';
@@ -25,8 +26,7 @@ export function onLiveInvitation<J extends JoinBuilder<any, any>>(join: J): J {
     .onRef('t.user_id', '=', 'u.id')
     .onRef('t.account_id', '=', 'u.account_id')
     .on('t.purpose', '=', 'invitation')
-    .on('t.consumed_at', 'is', null)
-    .on('t.revoked_at', 'is', null) as J;
+    .on(linkNotEnded('t')) as J;
 }
 
 function withInvitation(db: Queryable) {
@@ -169,8 +169,7 @@ export async function revokeLiveTokens(
     .set({ revoked_at: now })
     .where('account_id', '=', accountId)
     .where('user_id', '=', userId)
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null);
+    .where(linkNotEnded());
   if (purpose) query = query.where('purpose', '=', purpose);
   await query.execute();
 }

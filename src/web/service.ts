@@ -3,6 +3,7 @@
  * password, ask for and complete a password reset. Each write runs in one transaction; nothing
  * here knows about HTTP or HTML. Results are plain records that the routes turn into pages.
  */
+import { linkIsLive } from '../auth/token-rules.js';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { inTransaction } from '../db/transaction.js';
@@ -74,13 +75,6 @@ function toView(row: store.LinkTokenRow): LinkView {
   };
 }
 
-function isLive(
-  row: { consumed_at: number | null; revoked_at: number | null; expires_at: number },
-  now: number,
-) {
-  return row.consumed_at === null && row.revoked_at === null && row.expires_at > now;
-}
-
 /** Checks the two entries and the policy, then hashes (slow, so outside any transaction). */
 async function choosePassword(
   password: string,
@@ -103,7 +97,7 @@ export async function viewInvitation(deps: Deps, token: string): Promise<LinkVie
   if (!tokenId) return undefined;
   const row = await store.findLinkToken(deps.db.kysely, tokenId, 'invitation');
   if (!row || row.invite_mode !== 'email_link' || row.state !== 'pending') return undefined;
-  return isLive(row, deps.clock()) ? toView(row) : undefined;
+  return linkIsLive(row, deps.clock()) ? toView(row) : undefined;
 }
 
 /**
@@ -404,7 +398,7 @@ export async function viewPasswordReset(deps: Deps, token: string): Promise<Link
   if (!tokenId) return undefined;
   const row = await store.findLinkToken(deps.db.kysely, tokenId, 'password_reset');
   if (!row || row.state !== 'active' || row.has_password !== 1) return undefined;
-  return isLive(row, deps.clock()) ? toView(row) : undefined;
+  return linkIsLive(row, deps.clock()) ? toView(row) : undefined;
 }
 
 /** Uses the reset link once, sets the new password, ends every other session, signs in. */

@@ -2,6 +2,7 @@
  * SQL behind the sign-in pages: who may sign in with an email, link tokens, the one-time
  * consumption of a token, setting a password, and the failed sign-in counters. Nothing else.
  */
+import { linkLive, linkNotEnded } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import type { InvitationMode, RoleName, Tables, TokenPurpose, UserState } from '../db/tables.js';
@@ -129,9 +130,7 @@ async function consumeLive(
     .updateTable('user_tokens')
     .set({ consumed_at: now })
     .where('account_id', '=', accountId)
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now);
+    .where(linkLive(now));
   query =
     'id' in which
       ? query.where('id', '=', which.id)
@@ -241,8 +240,7 @@ export async function revokeLiveResetTokens(
     .where('account_id', '=', accountId)
     .where('user_id', '=', userId)
     .where('purpose', '=', 'password_reset')
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
+    .where(linkNotEnded())
     .execute();
 }
 
@@ -309,9 +307,7 @@ export async function findTemporaryPasswordHash(
     .where('user_id', '=', userId)
     .where('purpose', '=', 'invitation')
     .where('invite_mode', '=', 'temporary_password')
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
+    .where(linkLive(now))
     .executeTakeFirst();
   return row?.secret_hash ?? undefined;
 }
