@@ -2,7 +2,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { KeyCache } from './auth/key-cache.js';
-import type { OutboxWorker } from './mail/worker.js';
 
 export interface Deps {
   db: Db;
@@ -14,8 +13,9 @@ export interface Deps {
   /** Server secret from which link tokens are derived (ROSTER_SECRET or generated once). */
   serverSecret: string;
   /**
-   * This process's outbox worker, when it runs one (a server does; a one-shot command does
-   * not, and the email it queues waits for a server's poll). See mail/outbox.ts.
+   * Wakes this process's outbox worker after a transaction that queued email commits, when
+   * it runs one (a server does; a one-shot command does not, and the email it queues waits
+   * for a server's poll). See mail/outbox.ts.
    */
-  outbox?: Pick<OutboxWorker, 'leaseUntil' | 'committed'>;
+  outbox?: { wake(): void };
 }

@@ -12,7 +12,7 @@ import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { startKeyCache } from './auth/key-cache.js';
-import { startSender } from './mail/sender.js';
+import { fileTransport, smtpTransport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
 
@@ -57,10 +57,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     keys,
     clock: options.clock ?? Date.now,
     serverSecret,
-    outbox: {
-      leaseUntil: (now) => worker?.leaseUntil(now),
-      committed: (rows) => worker?.committed(rows),
-    },
+    outbox: { wake: () => worker?.wake() },
   };
   const redis = config.redisUrl
     ? new (await import('ioredis')).Redis(config.redisUrl, {
@@ -70,10 +67,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : undefined;
   app = await buildApp({ deps, logger: options.logger, redis });
   await app.listen({ host: config.host, port: config.port });
-  const sender = startSender(
-    config.smtpUrl ? { smtpUrl: config.smtpUrl } : { directory: path.join(config.dataDir, 'mail') },
-  );
-  worker = startOutboxWorker(deps, sender, app.log, options.worker);
+  const transport = config.smtpUrl
+    ? smtpTransport(config.smtpUrl)
+    : fileTransport(path.join(config.dataDir, 'mail'));
+  worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -85,6 +82,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     async close() {
       await app.close();
       await worker?.stop();
+      transport.close();
       await emailSearch.stop();
       await keys.close();
       redis?.disconnect();

@@ -1,40 +1,35 @@
 /**
  * The outbox: an email to send is a row written in the same transaction as the change
- * that causes it. The worker (worker.ts) delivers it later, so nothing is lost on a crash.
+ * that causes it. The worker (worker.ts) delivers it later, so nothing is lost on a crash,
+ * and nothing is sent for a change that rolled back.
  */
 import type { Kysely } from 'kysely';
 import type { Deps } from '../deps.js';
 import { newId } from '../db/ids.js';
-import type { OutboxTable, Tables } from '../db/tables.js';
+import type { Tables } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
 
-/**
- * The email one attempt of a transaction queued. A server's own worker takes it as soon as
- * the transaction commits: each row is written already leased to that worker, as its claim
- * would have left it, so sending it costs no claim. Should the process die first, the lease
- * runs out and any worker's poll claims the row, as it would a claimed row whose sender died.
- */
-export class QueuedEmail {
-  readonly rows: OutboxTable[] = [];
-  constructor(readonly deps: Deps) {}
+/** What a transaction queued: counted, so that the worker is woken after it commits. */
+export interface QueuedEmail {
+  count: number;
 }
 
 /**
- * Runs `work` in one transaction (inTransaction) and hands the email it queued to this
- * process's outbox worker once the transaction has committed. Each attempt of the work gets
- * an empty list: a piece that was rolled back and run again queues its email anew.
+ * Runs `work` in one transaction (inTransaction) and, once it has committed, wakes this
+ * process's outbox worker if the work queued email, so it goes out without waiting for a poll.
  */
 export async function inTransactionWithEmail<T>(
   deps: Deps,
   work: (trx: Trx, email: QueuedEmail) => Promise<T>,
 ): Promise<T> {
-  let email = new QueuedEmail(deps);
-  const value = await inTransaction(deps.db, (trx) => work(trx, (email = new QueuedEmail(deps))));
-  if (email.rows.length > 0) deps.outbox?.committed(email.rows);
+  const email: QueuedEmail = { count: 0 };
+  const value = await inTransaction(deps.db, (trx) => work(trx, email));
+  if (email.count > 0) deps.outbox?.wake();
   return value;
 }
 
+/** Writes an outbox row, pending and due at once, in the caller's transaction. */
 export async function enqueueEmail(
   trx: Trx,
   queued: QueuedEmail,
@@ -43,24 +38,24 @@ export async function enqueueEmail(
   data: TemplateData,
   now: number,
 ): Promise<void> {
-  const leaseUntil = queued.deps.outbox?.leaseUntil(now);
-  const row: OutboxTable = {
-    id: newId(now),
-    account_id: accountId,
-    template: data.template,
-    recipient,
-    payload: JSON.stringify(data),
-    created_at: now,
-    // Leased: claimed, as claimDue would, by the worker that will have it at the commit.
-    status: leaseUntil === undefined ? 'pending' : 'processing',
-    attempts: leaseUntil === undefined ? 0 : 1,
-    next_attempt_at: now,
-    lease_until: leaseUntil ?? null,
-    last_error: null,
-    sent_at: null,
-  };
-  await trx.insertInto('outbox').values(row).execute();
-  queued.rows.push(row);
+  await trx
+    .insertInto('outbox')
+    .values({
+      id: newId(now),
+      account_id: accountId,
+      template: data.template,
+      recipient,
+      payload: JSON.stringify(data),
+      created_at: now,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      lease_until: null,
+      last_error: null,
+      sent_at: null,
+    })
+    .execute();
+  queued.count++;
 }
 
 /** An email not (yet) delivered, as operators see it: no payload, so no token ids. */

@@ -1,0 +1,68 @@
+/** Waiting for outbox rows to reach a state, instead of sleeping and hoping they did. */
+import type { Deps } from '../../src/deps.js';
+import type { OutboxTable } from '../../src/db/tables.js';
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The outbox rows of one recipient, oldest first. */
+export async function outboxRows(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+): Promise<OutboxTable[]> {
+  const rows = await deps.db.kysely
+    .selectFrom('outbox')
+    .selectAll()
+    .where('recipient', '=', recipient)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+}
+
+/** The first of the recipient's rows that `predicate` accepts, once there is one. */
+export function outboxRow(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  predicate: (row: OutboxTable) => boolean,
+  what: string,
+  timeoutMs?: number,
+): Promise<OutboxTable> {
+  return eventually(
+    async () => (await outboxRows(deps, recipient)).find(predicate),
+    `${what} (${recipient})`,
+    timeoutMs,
+  );
+}
+
+/**
+ * The recipient's rows once each is sent or dead: no worker takes such a row again, so the
+ * email that arrived by then is all that will arrive for them.
+ */
+export function settledRows(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  timeoutMs?: number,
+): Promise<OutboxTable[]> {
+  return eventually(
+    async () => {
+      const rows = await outboxRows(deps, recipient);
+      const settled =
+        rows.length > 0 && rows.every((r) => r.status === 'sent' || r.status === 'dead');
+      return settled ? rows : undefined;
+    },
+    `every row sent or dead (${recipient})`,
+    timeoutMs,
+  );
+}
