@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RequestSpec } from 'autocannon';
@@ -504,6 +505,7 @@ async function benchDatabase(
         ? { betterAuth: await betterAuthSession(betterAuth, betterAuthSeed) }
         : {}),
     };
+    await checkSameAnswers(roster, bare, scenarios, context);
     for (const scenario of scenarios) {
       const baseline = BASELINES[scenario.baseline];
       const key = scenario.account === 'small' ? seed.small.apiKey : seed.apiKey;
@@ -585,6 +587,37 @@ async function benchDatabase(
 }
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/**
+ * The same-work baselines must answer what Roster answers: for each read measured against
+ * one, the first of its requests is sent to both and the answers compared (status and JSON).
+ */
+async function checkSameAnswers(
+  roster: Service,
+  bare: Service,
+  scenarios: Scenario[],
+  context: ScenarioContext,
+): Promise<void> {
+  for (const scenario of scenarios) {
+    const baseline = BASELINES[scenario.baseline];
+    const request = scenario.requests(context)[0];
+    if (baseline.requests || request?.method !== 'GET' || !request.path) continue;
+    const [mine, theirs] = await Promise.all(
+      [roster, bare].map(async (service) => {
+        const response = await fetch(service.url + request.path, {
+          headers: bearer(context.seed.apiKey),
+        });
+        return { status: response.status, body: (await response.json()) as unknown };
+      }),
+    );
+    if (!isDeepStrictEqual(mine, theirs)) {
+      throw new Error(
+        `${baseline.label} does not answer ${request.path} as Roster does:\n` +
+          `Roster: ${JSON.stringify(mine)}\nbaseline: ${JSON.stringify(theirs)}`,
+      );
+    }
+  }
+}
 
 async function main(): Promise<number> {
   const settings = settingsFrom(process.argv.slice(2));
