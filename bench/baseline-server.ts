@@ -7,18 +7,18 @@
  *   settings as Roster's (SQLite: WAL, synchronous=NORMAL, wal_autocheckpoint=10000,
  *   busy_timeout, foreign keys, an 8 MiB page cache, journals in memory, one connection;
  *   PostgreSQL: a pool of 10), through the driver with no query builder;
- * - GET /lookup/:id, for scale and not a target's baseline: the least an authenticated read of
- *   a user does, a SHA-256 of the Authorization header and one SELECT by primary key from
- *   Roster's own users table (BASELINE_LOOKUP_URL, the benchmark's Roster database), through
- *   the driver.
+ * - with BASELINE_ROSTER_URL (the benchmark's Roster database), the same-work routes of
+ *   same-work.ts: GET /v2/users/:id, GET /v2/users and POST /v2/users as Roster does them,
+ *   straight on the driver.
  *
- * Usage: PORT=... BASELINE_DATABASE_URL=sqlite:<file>|postgres://... [BASELINE_LOOKUP_URL=...]
+ * Usage: PORT=... BASELINE_DATABASE_URL=sqlite:<file>|postgres://... [BASELINE_ROSTER_URL=...]
  *   node --import tsx bench/baseline-server.ts
  */
 import Fastify from 'fastify';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameWorkRoutes } from './same-work.js';
 
 const TABLE = `
   create table if not exists baseline_users (
@@ -37,22 +37,6 @@ const INSERT_COLUMNS =
   'id, account_id, email, email_normalized, name, role, is_developer, state, created_at, updated_at';
 
 type InsertOne = (values: unknown[]) => Promise<void> | void;
-type SelectUser = (id: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
-
-const SELECT_USER = 'select * from users where id = ';
-
-function sqliteSelect(file: string): SelectUser {
-  const db = new Database(file, { readonly: true });
-  db.pragma('busy_timeout = 5000');
-  const statement = db.prepare(`${SELECT_USER}?`);
-  return (id) => statement.get(id) as Record<string, unknown>;
-}
-
-function postgresSelect(url: string): SelectUser {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  return async (id) => (await pool.query(`${SELECT_USER}$1`, [id])).rows[0];
-}
-
 function sqliteInsert(file: string): InsertOne {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -80,12 +64,6 @@ const databaseUrl = process.env.BASELINE_DATABASE_URL ?? '';
 const insert = databaseUrl.startsWith('sqlite:')
   ? sqliteInsert(databaseUrl.slice('sqlite:'.length))
   : await postgresInsert(databaseUrl);
-const lookupUrl = process.env.BASELINE_LOOKUP_URL;
-const selectUser = !lookupUrl
-  ? undefined
-  : lookupUrl.startsWith('sqlite:')
-    ? sqliteSelect(lookupUrl.slice('sqlite:'.length))
-    : postgresSelect(lookupUrl);
 
 const USER = {
   id: 'VXNlcjowMUtHUkc4QkpRTTMxV1FNMFFXNjY0WDFIWQ==',
@@ -116,19 +94,8 @@ const userSchema = {
 const app = Fastify();
 app.get('/read', { schema: { response: { 200: userSchema } } }, async () => USER);
 
-if (selectUser) {
-  app.get<{ Params: { id: string } }>(
-    '/lookup/:id',
-    { schema: { response: { 200: userSchema } } },
-    async (request) => {
-      createHash('sha256')
-        .update(request.headers.authorization ?? '')
-        .digest('hex');
-      const row = await selectUser(request.params.id);
-      return { ...USER, name: row.name, email: row.email };
-    },
-  );
-}
+const rosterUrl = process.env.BASELINE_ROSTER_URL;
+if (rosterUrl) sameWorkRoutes(app, rosterUrl);
 
 const accountId = '01BASELINE0000000000000000';
 app.post<{ Body: { email: string; name: string } }>(

@@ -4,18 +4,21 @@
  *   [--server-node-options "<node options>"]`
  *
  * For each database: a temporary database seeded with an account of a million users (a
- * hundred thousand with --quick); Roster from its production build and the bare Fastify
- * baseline server, each a separate process; load over loopback from autocannon in this
- * process. Each scenario is warmed up, then measured in slices that take turns with its
- * baseline (baseline, Roster, baseline, Roster...), so that both see the same machine even
- * when something else runs on it; ratios are the median of the slices' ratios. Prints one
- * table and the targets; exits non-zero when any request that should succeed did not.
+ * hundred thousand with --quick) and one of 1,000; Roster from its production build, the
+ * bare Fastify baseline server (bare routes, and the same-work routes on Roster's database)
+ * and Better Auth on a database of its own with 1,000 users, each a separate process; load
+ * over loopback from autocannon in this process. Each scenario is warmed up, then measured
+ * in slices that take turns with its baseline (baseline, Roster, baseline, Roster...), so that
+ * both see the same machine even when something else runs on it; ratios are the median of
+ * the slices' ratios. Prints one table and each target with PASS or FAIL; exits non-zero
+ * only when a request that should succeed did not (a missed target is not an error).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RequestSpec } from 'autocannon';
@@ -30,8 +33,15 @@ import {
 } from './processes.js';
 import { summariseProfile } from './profile.js';
 import { notes, table, targets, type DatabaseName, type Row } from './report.js';
-import { SCENARIOS, type ScenarioContext } from './scenarios.js';
+import {
+  BASELINES,
+  SCENARIOS,
+  type BaselineName,
+  type Scenario,
+  type ScenarioContext,
+} from './scenarios.js';
 import type { SeedResult } from './seed.js';
+import type { BetterAuthSeed } from './better-auth-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -97,6 +107,8 @@ interface Database {
   name: DatabaseName;
   url: string;
   baselineUrl: string;
+  /** Better Auth's own database, of the same engine. */
+  betterAuthUrl: string;
   drop(): Promise<void>;
 }
 
@@ -110,47 +122,75 @@ async function createDatabase(
       name,
       url: `sqlite:${path.join(dir, 'roster.db')}`,
       baselineUrl: `sqlite:${path.join(dir, 'baseline.db')}`,
+      betterAuthUrl: `sqlite:${path.join(dir, 'better-auth.db')}`,
       drop: async () => {},
     };
   }
   const database = `roster_bench_${randomBytes(4).toString('hex')}`;
+  const databases = [database, `${database}_better_auth`];
   const admin = new pg.Client({ connectionString: settings.postgresAdminUrl });
   await admin.connect();
-  await admin.query(`create database ${database}`);
+  for (const d of databases) await admin.query(`create database ${d}`);
   await admin.end();
-  const url = new URL(settings.postgresAdminUrl);
-  url.pathname = `/${database}`;
+  const urlOf = (d: string) => {
+    const url = new URL(settings.postgresAdminUrl);
+    url.pathname = `/${d}`;
+    return url.toString();
+  };
   return {
     name,
-    url: url.toString(),
-    baselineUrl: url.toString(),
+    url: urlOf(database),
+    baselineUrl: urlOf(database),
+    betterAuthUrl: urlOf(databases[1]!),
     async drop() {
       const client = new pg.Client({ connectionString: settings.postgresAdminUrl });
       await client.connect();
-      await client.query(`drop database if exists ${database} with (force)`);
+      for (const d of databases) await client.query(`drop database if exists ${d} with (force)`);
       await client.end();
     },
   };
 }
 
-/** Seeds in a child process, so two databases can be seeded at once. */
-function seedDatabase(database: Database, users: number, dir: string): Promise<SeedResult> {
+/** Runs a script in a child process (so databases can be seeded at once); its last JSON line. */
+function runChild<T>(what: string, args: string[], env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(here, 'seed.ts'), database.url, String(users), dir],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`seeding ${database.name} failed:\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as SeedResult);
+      if (code !== 0) return reject(new Error(`${what} failed:\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as T);
     });
   });
 }
+
+function seedDatabase(database: Database, users: number, dir: string): Promise<SeedResult> {
+  return runChild(`seeding ${database.name}`, [
+    path.join(here, 'seed.ts'),
+    database.url,
+    String(users),
+    dir,
+    String(PEER_USERS),
+  ]);
+}
+
+/** Better Auth's migrations and users, through its own API (better-auth-server.ts). */
+function seedBetterAuth(database: Database): Promise<BetterAuthSeed> {
+  return runChild(
+    `seeding Better Auth on ${database.name}`,
+    [path.join(here, 'better-auth-server.ts'), 'seed', String(PEER_USERS)],
+    { BETTER_AUTH_DATABASE_URL: database.betterAuthUrl },
+  );
+}
+
+/** Users in Better Auth, and in the Roster account compared with it. */
+const PEER_USERS = 1000;
 
 async function startRoster(
   database: Database,
@@ -199,11 +239,71 @@ async function startBaseline(
       NODE_ENV: 'production',
       PORT: String(port),
       BASELINE_DATABASE_URL: database.baselineUrl,
-      BASELINE_LOOKUP_URL: database.url,
+      BASELINE_ROSTER_URL: database.url,
     },
     port,
     readyPath: '/read',
   });
+}
+
+async function startBetterAuth(
+  database: Database,
+  settings: Settings,
+  profileDir: string,
+): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: `Better Auth on ${database.name}`,
+    args: [
+      ...(settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/better-auth`] : []),
+      '--import',
+      'tsx',
+      path.join(here, 'better-auth-server.ts'),
+    ],
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      BETTER_AUTH_DATABASE_URL: database.betterAuthUrl,
+    },
+    port,
+    readyPath: '/api/auth/ok',
+  });
+}
+
+/**
+ * Signs Better Auth's admin in over HTTP, as a browser would (its session cookie), and reads
+ * the ids of its seeded users through its admin API.
+ */
+async function betterAuthSession(
+  service: Service,
+  seed: BetterAuthSeed,
+): Promise<NonNullable<ScenarioContext['betterAuth']>> {
+  const origin = service.url;
+  const signIn = await fetch(`${service.url}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin },
+    body: JSON.stringify({ email: seed.adminEmail, password: seed.adminPassword }),
+  });
+  if (signIn.status !== 200) throw new Error(`Better Auth sign-in: ${signIn.status}`);
+  const cookie = signIn.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('better-auth.session_token='));
+  if (!cookie) throw new Error('Better Auth sign-in set no session cookie');
+  const list = await fetch(
+    `${service.url}/api/auth/admin/list-users?limit=${seed.users + 1}&sortBy=createdAt`,
+    { headers: { cookie } },
+  );
+  if (list.status !== 200) throw new Error(`Better Auth list-users: ${list.status}`);
+  const { users } = (await list.json()) as { users: Array<{ id: string; email: string }> };
+  const userIds = users.filter((u) => u.email !== seed.adminEmail).map((u) => u.id);
+  if (userIds.length !== seed.users) throw new Error(`Better Auth has ${userIds.length} users`);
+  // In turn in a shuffled order, as Roster's are.
+  for (let k = userIds.length - 1; k > 0; k--) {
+    const j = Math.floor(Math.random() * (k + 1));
+    [userIds[k], userIds[j]] = [userIds[j]!, userIds[k]!];
+  }
+  return { userIds, cookie, origin };
 }
 
 interface ListPage {
@@ -289,21 +389,19 @@ function warmupText(settings: Settings): string {
 /** Runs a scenario: a warm-up, then slices taking turns with its baseline. */
 async function measureScenario(
   target: { service: Service; requests: RequestSpec[]; headers: Record<string, string> },
-  baseline: { service: Service; requests: RequestSpec[] },
+  baseline: { service: Service; requests: RequestSpec[]; headers: Record<string, string> },
   settings: Settings,
   connections: number,
   interleaved: boolean,
+  warmBaseline: boolean,
 ) {
   // A slice lasts until the server has finished what its requests left behind.
-  const slice = async (
-    side: typeof baseline & { headers?: Record<string, string> },
-    seconds: number,
-  ): Promise<Slice> => {
+  const slice = async (side: typeof baseline, seconds: number): Promise<Slice> => {
     const result = await runSlice({
       url: side.service.url,
       connections,
       seconds,
-      headers: side.headers ?? {},
+      headers: side.headers,
       requests: side.requests,
     });
     return { ...result, seconds: result.seconds + (await busySeconds(side.service.pid)) };
@@ -311,6 +409,10 @@ async function measureScenario(
   const targetRss = sampleRss(target.service.pid);
   const baselineRss = sampleRss(baseline.service.pid);
   try {
+    // A baseline is warmed up as Roster is, before its first measured slice.
+    const baselineWarmups = warmBaseline
+      ? await warmUp((seconds) => slice(baseline, seconds), settings)
+      : [];
     const warmups = await warmUp((seconds) => slice(target, seconds), settings);
     const baselineSlices: Slice[] = [];
     const targetSlices: Slice[] = [];
@@ -342,6 +444,7 @@ async function measureScenario(
         warmupSeconds: warmups.reduce((sum, w) => sum + w.seconds, 0),
       },
       baselineSlices,
+      baselineWarmups,
       baselineRss: baselineRss.take(),
     };
   } finally {
@@ -350,23 +453,45 @@ async function measureScenario(
   }
 }
 
+function needsBetterAuth(scenarios: Scenario[]): boolean {
+  return scenarios.some((scenario) => BASELINES[scenario.baseline].server === 'better-auth');
+}
+
 async function benchDatabase(
   database: Database,
   seed: SeedResult,
+  betterAuthSeed: BetterAuthSeed | undefined,
   dir: string,
   settings: Settings,
   profileDir: string,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const baselineSlices = { read: [] as Slice[], write: [] as Slice[] };
-  const baselineRss = { read: 0, write: 0 };
-  const baselineRequests = baselineScenarios(seed);
+  const scenarios = SCENARIOS.filter((scenario) => selected(settings, scenario.name));
+  const baselineRuns = new Map<
+    BaselineName,
+    { slices: Slice[]; warmups: Slice[]; rssMaxBytes: number }
+  >();
 
-  const baseline = await startBaseline(database, settings, profileDir);
-  const roster = await startRoster(database, dir, settings, profileDir).catch(async (error) => {
-    await baseline.stop();
+  const services: Service[] = [];
+  const stopAll = async () => {
+    for (const service of services.reverse()) await service.stop();
+  };
+  let roster: Service;
+  let bare: Service;
+  let betterAuth: Service | undefined;
+  try {
+    bare = await startBaseline(database, settings, profileDir);
+    services.push(bare);
+    if (betterAuthSeed) {
+      betterAuth = await startBetterAuth(database, settings, profileDir);
+      services.push(betterAuth);
+    }
+    roster = await startRoster(database, dir, settings, profileDir);
+    services.push(roster);
+  } catch (error) {
+    await stopAll();
     throw error;
-  });
+  }
   try {
     const walk = await walkToDeepPages(roster.url, seed.apiKey, seed.users);
     log(
@@ -376,53 +501,42 @@ async function benchDatabase(
       seed,
       deepCursors: walk.cursors,
       runTag: randomBytes(3).toString('hex'),
+      ...(betterAuth && betterAuthSeed
+        ? { betterAuth: await betterAuthSession(betterAuth, betterAuthSeed) }
+        : {}),
     };
-    const headers = { authorization: `Bearer ${seed.apiKey}` };
-    for (const kind of ['read', 'write'] as const) {
-      await runSlice({
-        url: baseline.url,
-        connections: settings.connections,
-        seconds: settings.warmupSeconds,
-        requests: baselineRequests[kind],
-      });
-    }
-    // For scale, not a target: the least an authenticated read of one row does, measured
-    // against the JSON read like GET /v2/users/{id}.
-    const reference = {
-      name: REFERENCE,
-      baseline: 'read' as const,
-      target: baseline,
-      requests: baselineRequests.lookup,
-    };
-    // Not in quick runs (they must stay under two minutes) unless asked for by --only.
-    const withReference = settings.only ? selected(settings, REFERENCE) : !settings.quick;
-    const scenarios = [
-      ...(withReference ? [reference] : []),
-      ...SCENARIOS.filter((scenario) => selected(settings, scenario.name)).map((scenario) => ({
-        ...scenario,
-        target: roster,
-        requests: scenario.requests(context),
-      })),
-    ];
+    await checkSameAnswers(roster, bare, scenarios, context);
     for (const scenario of scenarios) {
+      const baseline = BASELINES[scenario.baseline];
+      const key = scenario.account === 'small' ? seed.small.apiKey : seed.apiKey;
+      // A same-work baseline is sent the scenario's own requests, with emails of its own.
+      const baselineRequests = baseline.requests
+        ? baseline.requests(context)
+        : scenario.requests({ ...context, runTag: `${context.runTag}-same-work` });
+      const run = baselineRuns.get(baseline.name);
       const result = await measureScenario(
-        { service: scenario.target, requests: scenario.requests, headers },
-        { service: baseline, requests: baselineRequests[scenario.baseline] },
+        { service: roster, requests: scenario.requests(context), headers: bearer(key) },
+        {
+          service: baseline.server === 'bare' ? bare : betterAuth!,
+          requests: baselineRequests,
+          headers: baseline.headers(context),
+        },
         settings,
-        ('connections' in scenario ? scenario.connections : undefined) ?? settings.connections,
-        ('interleaved' in scenario ? scenario.interleaved : undefined) ?? true,
+        scenario.connections ?? settings.connections,
+        scenario.interleaved ?? true,
+        !run,
       );
-      baselineSlices[scenario.baseline].push(...result.baselineSlices);
-      baselineRss[scenario.baseline] = Math.max(
-        baselineRss[scenario.baseline],
-        result.baselineRss.maxBytes,
-      );
+      baselineRuns.set(baseline.name, {
+        slices: [...(run?.slices ?? []), ...result.baselineSlices],
+        warmups: [...(run?.warmups ?? []), ...result.baselineWarmups],
+        rssMaxBytes: Math.max(run?.rssMaxBytes ?? 0, result.baselineRss.maxBytes),
+      });
       const { load, ratio, rss, cores, warmupSeconds } = result.target;
       const invalid = load.non2xx > 0 || load.errors > 0;
       rows.push({
         scenario: scenario.name,
         database: database.name,
-        baseline: scenario.baseline,
+        baseline: baseline.name,
         isBaseline: false,
         load,
         ratio,
@@ -436,7 +550,7 @@ async function benchDatabase(
       log(
         `${database.name} ${scenario.name}: ${Math.round(load.requestsPerSecond)} req/s ` +
           `(${Math.round(load.burstRequestsPerSecond)} while loaded) ` +
-          `(${ratio.toFixed(2)}x ${scenario.baseline} baseline at ` +
+          `(${ratio.toFixed(2)}x ${baseline.label} at ` +
           `${Math.round(combine(result.baselineSlices).requestsPerSecond)}), p50 ${load.p50Ms.toFixed(2)} ms, ` +
           `p99 ${load.p99Ms.toFixed(2)} ms, server CPU ${cores.toFixed(2)} cores, ` +
           `RSS ${Math.round(rss.startBytes / MB)} -> ` +
@@ -445,23 +559,26 @@ async function benchDatabase(
       );
     }
   } finally {
-    await roster.stop();
-    await baseline.stop();
-    const problems = roster.stderr().trim();
-    if (problems) log(`${database.name}: Roster wrote to stderr:\n${problems.slice(-8000)}`);
+    await stopAll();
+    for (const service of [roster, bare, betterAuth]) {
+      const problems = service?.stderr().trim();
+      if (problems)
+        log(`${database.name}: ${service!.name} wrote to stderr:\n${problems.slice(-8000)}`);
+    }
   }
-  const baselineRows: Row[] = (['read', 'write'] as const)
-    .filter((kind) => baselineSlices[kind].length > 0)
-    .map((kind) => {
-      const load = combine(baselineSlices[kind]);
+  const baselineRows: Row[] = (Object.keys(BASELINES) as BaselineName[])
+    .filter((name) => baselineRuns.has(name))
+    .map((name) => {
+      const run = baselineRuns.get(name)!;
+      const load = combine(run.slices, run.warmups);
       return {
-        scenario: kind === 'read' ? 'bare Fastify: JSON read' : 'bare Fastify: one INSERT',
+        scenario: BASELINES[name].label,
         database: database.name,
-        baseline: kind,
+        baseline: name,
         isBaseline: true,
         load,
         ratio: 1,
-        rssMaxBytes: baselineRss[kind],
+        rssMaxBytes: run.rssMaxBytes,
         rssStartBytes: 0,
         invalid: load.non2xx > 0 || load.errors > 0,
       };
@@ -469,27 +586,37 @@ async function benchDatabase(
   return [...baselineRows, ...rows];
 }
 
-const REFERENCE = 'bare Fastify: key hash + one SELECT';
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-/** The baseline server's routes, as request lists for autocannon. */
-function baselineScenarios(seed: SeedResult): Record<'read' | 'write' | 'lookup', RequestSpec[]> {
-  let n = 0;
-  return {
-    read: [{ method: 'GET', path: '/read' }],
-    // The users GET /v2/users/{id} reads, by their internal ids, built once as Roster's are.
-    lookup: seed.sampleIds.map((id) => ({ method: 'GET', path: `/lookup/${id}` })),
-    write: [
-      {
-        method: 'POST',
-        path: '/write',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({ name: `Load User ${++n}`, email: `baseline-${n}@bench.test` }),
-        }),
-      },
-    ],
-  };
+/**
+ * The same-work baselines must answer what Roster answers: for each read measured against
+ * one, the first of its requests is sent to both and the answers compared (status and JSON).
+ */
+async function checkSameAnswers(
+  roster: Service,
+  bare: Service,
+  scenarios: Scenario[],
+  context: ScenarioContext,
+): Promise<void> {
+  for (const scenario of scenarios) {
+    const baseline = BASELINES[scenario.baseline];
+    const request = scenario.requests(context)[0];
+    if (baseline.requests || request?.method !== 'GET' || !request.path) continue;
+    const [mine, theirs] = await Promise.all(
+      [roster, bare].map(async (service) => {
+        const response = await fetch(service.url + request.path, {
+          headers: bearer(context.seed.apiKey),
+        });
+        return { status: response.status, body: (await response.json()) as unknown };
+      }),
+    );
+    if (!isDeepStrictEqual(mine, theirs)) {
+      throw new Error(
+        `${baseline.label} does not answer ${request.path} as Roster does:\n` +
+          `Roster: ${JSON.stringify(mine)}\nbaseline: ${JSON.stringify(theirs)}`,
+      );
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -516,14 +643,30 @@ async function main(): Promise<number> {
       databases.push(await createDatabase(name, databaseDir, settings));
     }
     const seedStarted = performance.now();
-    const seeds = await Promise.all(
-      databases.map((database) =>
-        seedDatabase(database, settings.users, path.join(dir, database.name)),
-      ),
+    const withBetterAuth = needsBetterAuth(
+      SCENARIOS.filter((scenario) => selected(settings, scenario.name)),
     );
+    const [seeds, betterAuthSeeds] = await Promise.all([
+      Promise.all(
+        databases.map((database) =>
+          seedDatabase(database, settings.users, path.join(dir, database.name)),
+        ),
+      ),
+      Promise.all(
+        databases.map((database) =>
+          withBetterAuth ? seedBetterAuth(database) : Promise.resolve(undefined),
+        ),
+      ),
+    ]);
     log(
       `seeded ${settings.users.toLocaleString('en-US')} users: ` +
         databases.map((d, i) => `${d.name} ${seeds[i]!.seconds.toFixed(1)} s`).join(', ') +
+        (withBetterAuth
+          ? `; Better Auth ${PEER_USERS.toLocaleString('en-US')} users: ` +
+            databases
+              .map((d, i) => `${d.name} ${betterAuthSeeds[i]!.seconds.toFixed(1)} s`)
+              .join(', ')
+          : '') +
         ` (in parallel, ${((performance.now() - seedStarted) / 1000).toFixed(1)} s)`,
     );
     for (const [i, database] of databases.entries()) {
@@ -531,6 +674,7 @@ async function main(): Promise<number> {
         ...(await benchDatabase(
           database,
           seeds[i]!,
+          betterAuthSeeds[i],
           path.join(dir, database.name),
           settings,
           profileDir,
@@ -548,7 +692,8 @@ async function main(): Promise<number> {
     `Roster benchmark, ${date}: ${machine()}`,
     `${settings.users.toLocaleString('en-US')} users in the account; ${settings.connections} connections ` +
       `(32 for temporary_password); per scenario ${warmupText(settings)}, then ` +
-      `${settings.slices} slices of ${settings.sliceSeconds} s taking turns with ${settings.slices} of the baseline`,
+      `${settings.slices} slices of ${settings.sliceSeconds} s taking turns with ${settings.slices} of the baseline; ` +
+      `the comparisons with Better Auth on ${PEER_USERS.toLocaleString('en-US')} users with 16 connections`,
     '',
     table(rows),
     '',
@@ -556,7 +701,7 @@ async function main(): Promise<number> {
     '',
     'Targets:',
     ...targets(rows, settings.databases).map(
-      (t) => `  [${t.met ? 'met ' : 'MISS'}] ${t.description}: ${t.figure}`,
+      (t) => `  [${t.met ? 'PASS' : 'FAIL'}] ${t.description}: ${t.figure}`,
     ),
     '',
     `Total time ${((performance.now() - started) / 1000).toFixed(0)} s`,

@@ -7,8 +7,20 @@ import { encodeId } from '../src/http/global-id.js';
 import { COMMON_SUBSTRINGS, rareSubstring } from './dataset.js';
 import type { SeedResult } from './seed.js';
 
-/** Which baseline a scenario is compared with: the bare JSON read or the bare INSERT. */
-export type BaselineKind = 'read' | 'write';
+/**
+ * What a scenario's ratio is taken against (measured in slices that take turns with it):
+ * - `json`, `insert`: the bare Fastify JSON read and one bare INSERT (baseline-server.ts), the
+ *   ceiling of the stack;
+ * - `get`, `list`, `list-deep`, `create`: the same-work baselines (same-work.ts), the same
+ *   requests answered by bare routes doing the scenario's essential work on Roster's database;
+ * - `ba-get`, `ba-list`, `ba-create`: Better Auth's admin API (better-auth-server.ts), the
+ *   peer, on an account of as many users as Better Auth holds.
+ */
+export type BaselineName =
+  'json' | 'insert' | 'get' | 'list' | 'list-deep' | 'create' | 'ba-get' | 'ba-list' | 'ba-create';
+
+/** Which server answers a baseline: the bare Fastify server, or Better Auth. */
+export type BaselineServer = 'bare' | 'better-auth';
 
 export interface ScenarioContext {
   seed: SeedResult;
@@ -16,11 +28,15 @@ export interface ScenarioContext {
   deepCursors: string[];
   /** Makes the emails of this run's creates unique across runs on one database. */
   runTag: string;
+  /** Better Auth's seeded users and its admin's session, once its server runs. */
+  betterAuth?: { userIds: string[]; cookie: string; origin: string };
 }
 
 export interface Scenario {
   name: string;
-  baseline: BaselineKind;
+  baseline: BaselineName;
+  /** Whose API key Roster's requests carry: the million-user account's (the default) or the small one's. */
+  account?: 'large' | 'small';
   /** Connections held open by the load generator; more than the usual where queuing is the point. */
   connections?: number;
   /**
@@ -30,6 +46,19 @@ export interface Scenario {
    */
   interleaved?: boolean;
   requests(context: ScenarioContext): RequestSpec[];
+}
+
+export interface Baseline {
+  name: BaselineName;
+  /** Its row in the table. */
+  label: string;
+  server: BaselineServer;
+  /**
+   * Its requests. Same-work baselines have none of their own: they are sent the requests of
+   * the scenario measured against them (creates with emails of their own).
+   */
+  requests?(context: ScenarioContext): RequestSpec[];
+  headers(context: ScenarioContext): Record<string, string>;
 }
 
 /** Cycles through `values`, one per request. */
@@ -59,7 +88,11 @@ function userPath(id: string): string {
   return `/v2/users/${encodeURIComponent(encodeId('User', id))}`;
 }
 
-function createUser(mode: 'email_link' | 'temporary_password') {
+/** Marks the scenarios measured against Better Auth, on the 1,000-user account. */
+export const PEER = '[1,000 users]';
+const PEER_CONNECTIONS = 16;
+
+function createUser(mode: 'email_link' | 'temporary_password', account = 'large') {
   return (context: ScenarioContext): RequestSpec[] => {
     const next = counter();
     return [
@@ -73,7 +106,7 @@ function createUser(mode: 'email_link' | 'temporary_password') {
             ...request,
             body: JSON.stringify({
               name: `Load User ${n}`,
-              email: `load-${context.runTag}-${mode}-${n}@bench.test`,
+              email: `load-${context.runTag}-${account}-${mode}-${n}@bench.test`,
               role: { type: 'predefined', name: 'member' },
               invite_mode: mode,
             }),
@@ -84,26 +117,143 @@ function createUser(mode: 'email_link' | 'temporary_password') {
   };
 }
 
+const BETTER_AUTH = '/api/auth/admin';
+
+function betterAuthOf(context: ScenarioContext) {
+  if (!context.betterAuth) throw new Error('Better Auth is not running');
+  return context.betterAuth;
+}
+
+const insertSequence = counter();
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export const BASELINES: Record<BaselineName, Baseline> = {
+  json: {
+    name: 'json',
+    label: 'bare Fastify: JSON read',
+    server: 'bare',
+    requests: () => [{ method: 'GET', path: '/read' }],
+    headers: () => ({}),
+  },
+  insert: {
+    name: 'insert',
+    label: 'bare Fastify: one INSERT',
+    server: 'bare',
+    // One sequence for the whole run: each scenario measured against it builds its requests anew.
+    requests: () => {
+      const next = insertSequence;
+      return [
+        {
+          method: 'POST',
+          path: '/write',
+          headers: JSON_HEADERS,
+          setupRequest: (request: RawRequest) => {
+            const n = next();
+            return {
+              ...request,
+              body: JSON.stringify({ name: `Load User ${n}`, email: `baseline-${n}@bench.test` }),
+            };
+          },
+        },
+      ];
+    },
+    headers: () => ({}),
+  },
+  get: {
+    name: 'get',
+    label: 'same work: GET user',
+    server: 'bare',
+    headers: ({ seed }) => bearer(seed.apiKey),
+  },
+  list: {
+    name: 'list',
+    label: 'same work: list-50 first page',
+    server: 'bare',
+    headers: ({ seed }) => bearer(seed.apiKey),
+  },
+  'list-deep': {
+    name: 'list-deep',
+    label: 'same work: list-50 deep page',
+    server: 'bare',
+    headers: ({ seed }) => bearer(seed.apiKey),
+  },
+  create: {
+    name: 'create',
+    label: 'same work: create email_link',
+    server: 'bare',
+    headers: ({ seed }) => bearer(seed.apiKey),
+  },
+  'ba-get': {
+    name: 'ba-get',
+    label: 'Better Auth: get-user',
+    server: 'better-auth',
+    requests: (context) =>
+      get(betterAuthOf(context).userIds.map((id) => `${BETTER_AUTH}/get-user?id=${id}`)),
+    headers: (context) => ({ cookie: betterAuthOf(context).cookie }),
+  },
+  'ba-list': {
+    name: 'ba-list',
+    label: 'Better Auth: list-users 50',
+    server: 'better-auth',
+    // In creation order, as Roster lists (a list without an order has no stable pages).
+    requests: () => get([`${BETTER_AUTH}/list-users?limit=50&sortBy=createdAt`]),
+    headers: (context) => ({ cookie: betterAuthOf(context).cookie }),
+  },
+  'ba-create': {
+    name: 'ba-create',
+    label: 'Better Auth: create-user',
+    server: 'better-auth',
+    requests: ({ runTag }) => {
+      const next = counter();
+      return [
+        {
+          method: 'POST',
+          path: `${BETTER_AUTH}/create-user`,
+          headers: JSON_HEADERS,
+          setupRequest: (request: RawRequest) => {
+            const n = next();
+            return {
+              ...request,
+              // No password: the user signs in some other way, as Roster's email_link users.
+              body: JSON.stringify({
+                name: `Load User ${n}`,
+                email: `load-${runTag}-ba-${n}@bench.test`,
+                role: 'user',
+              }),
+            };
+          },
+        },
+      ];
+    },
+    // Better Auth refuses a POST carrying a session cookie from an origin it does not trust.
+    headers: (context) => ({
+      cookie: betterAuthOf(context).cookie,
+      origin: betterAuthOf(context).origin,
+    }),
+  },
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'GET /v2/users/{id}',
-    baseline: 'read',
+    baseline: 'get',
     requests: ({ seed }) => get(seed.sampleIds.map(userPath)),
   },
   {
     name: 'GET /v2/users?limit=50 first page',
-    baseline: 'read',
+    baseline: 'list',
     requests: () => get(['/v2/users?limit=50']),
   },
   {
     name: 'GET /v2/users?limit=50 deep page',
-    baseline: 'read',
+    baseline: 'list-deep',
     requests: ({ deepCursors }) =>
       get(deepCursors.map((cursor) => `/v2/users?limit=50&cursor=${cursor}`)),
   },
   {
     name: 'GET /v2/users?email= (1 match)',
-    baseline: 'read',
+    baseline: 'json',
     requests: ({ seed }) =>
       get(
         seed.sampleRows.map((row) => `/v2/users?email=${encodeURIComponent(rareSubstring(row))}`),
@@ -111,12 +261,12 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'GET /v2/users?email= (surname, ~0.5%)',
-    baseline: 'read',
+    baseline: 'json',
     requests: () => get(COMMON_SUBSTRINGS.map((s) => `/v2/users?email=${encodeURIComponent(s)}`)),
   },
   {
     name: 'PATCH /v2/users/{id} name',
-    baseline: 'write',
+    baseline: 'insert',
     requests: ({ seed }) => {
       const user = cycle(seed.sampleIds.map(userPath));
       const next = counter();
@@ -135,15 +285,37 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'POST /v2/users email_link',
-    baseline: 'write',
+    baseline: 'create',
     requests: createUser('email_link'),
   },
   {
     name: 'POST /v2/users temporary_password',
-    baseline: 'write',
+    baseline: 'insert',
     // Many more requests in flight than hashes allowed at once: memory must not follow.
     connections: 32,
     interleaved: false,
     requests: createUser('temporary_password'),
+  },
+  // Against Better Auth: an account of as many users as Better Auth holds, 16 connections.
+  {
+    name: `GET /v2/users/{id} ${PEER}`,
+    baseline: 'ba-get',
+    account: 'small',
+    connections: PEER_CONNECTIONS,
+    requests: ({ seed }) => get(seed.small.sampleIds.map(userPath)),
+  },
+  {
+    name: `GET /v2/users?limit=50 ${PEER}`,
+    baseline: 'ba-list',
+    account: 'small',
+    connections: PEER_CONNECTIONS,
+    requests: () => get(['/v2/users?limit=50']),
+  },
+  {
+    name: `POST /v2/users email_link ${PEER}`,
+    baseline: 'ba-create',
+    account: 'small',
+    connections: PEER_CONNECTIONS,
+    requests: createUser('email_link', 'small'),
   },
 ];

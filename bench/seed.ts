@@ -5,7 +5,10 @@
  * by bulk inserts straight into the tables (multi-row INSERTs in large transactions on
  * SQLite, unnest() batches on PostgreSQL), with an invitation for the pending ones.
  *
- * Usage: node --import tsx bench/seed.ts <database url> <users> <data dir>
+ * A second account with 1,000 users (or `small users`) is seeded the same way, for the
+ * comparison with Better Auth on an account of that size.
+ *
+ * Usage: node --import tsx bench/seed.ts <database url> <users> <data dir> [<small users>]
  * Prints one JSON line (SeedResult) on stdout.
  */
 import Database from 'better-sqlite3';
@@ -33,6 +36,11 @@ export interface SeedResult {
   sampleRows: number[];
   /** The keyset position just before row `deepRow`: where a deep page starts. */
   deep: { row: number; createdAt: number; id: string };
+  /**
+   * A second account, of `users` users (1,000 by default), for the comparison with Better
+   * Auth on as many users: its API key and the internal ids of all its users, shuffled.
+   */
+  small: { accountId: string; apiKey: string; users: number; sampleIds: string[] };
 }
 
 const SAMPLES = 1000;
@@ -186,7 +194,7 @@ function sampleRows(users: number, count: number): number[] {
   return rows;
 }
 
-export async function seed(databaseUrl: string, users: number, dataDir: string) {
+export async function seed(databaseUrl: string, users: number, dataDir: string, smallUsers = 1000) {
   const started = performance.now();
   const config = loadConfig({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_DATA_DIR: dataDir });
   const db = await openDatabase(config);
@@ -202,6 +210,11 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     accountName: 'Bench',
     email: 'bench-admin@example.com',
     name: 'Bench Admin',
+  });
+  const small = await bootstrapAccount(deps, {
+    accountName: 'Bench small',
+    email: 'bench-small-admin@example.com',
+    name: 'Bench Small Admin',
   });
   await db.close();
 
@@ -230,6 +243,10 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     }
     await target.insert(rows, account.accountId);
   }
+  const smallRows: Row[] = [];
+  const smallBase = now - smallUsers * SPACING_MS - 3600_000;
+  for (let i = 0; i < smallUsers; i++) smallRows.push(rowOf(i, smallBase, now));
+  await target.insert(smallRows, small.accountId);
   await target.close();
 
   if (config.database.dialect === 'sqlite') {
@@ -247,16 +264,22 @@ export async function seed(databaseUrl: string, users: number, dataDir: string) 
     sampleIds,
     sampleRows: samples,
     deep,
+    small: {
+      accountId: small.accountId,
+      apiKey: small.apiKey,
+      users: smallUsers,
+      sampleIds: sampleRows(smallUsers, smallUsers).map((i) => smallRows[i]!.id),
+    },
   };
   return result;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [databaseUrl, users, dataDir] = process.argv.slice(2);
+  const [databaseUrl, users, dataDir, smallUsers] = process.argv.slice(2);
   if (!databaseUrl || !users || !dataDir) {
-    console.error('usage: seed.ts <database url> <users> <data dir>');
+    console.error('usage: seed.ts <database url> <users> <data dir> [<small users>]');
     process.exit(2);
   }
-  const result = await seed(databaseUrl, Number(users), dataDir);
+  const result = await seed(databaseUrl, Number(users), dataDir, Number(smallUsers ?? 1000));
   process.stdout.write(JSON.stringify(result) + '\n');
 }
