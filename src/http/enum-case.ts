@@ -5,85 +5,114 @@
  * Requests may use either spelling (an all-upper-case value is lowered before validation);
  * responses are lower case unless the request carries `sdk-language`, which the official
  * SDKs send on every call: then every enum value in the body is upper case.
+ *
+ * Which fields are enums is read from each route's schemas (a string `enum` or `const`), so a
+ * new enum field needs nothing here.
  */
-import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
-/** Request fields whose values are enums: body keys, nested under `role`, and query keys. */
-const BODY_ENUM_KEYS = ['invite_mode', 'key_type'];
-const ROLE_ENUM_KEYS = ['type', 'name'];
-const QUERY_ENUM_KEYS = ['status', 'key_type'];
+/** Property names from the top of a body; `*` stands for every item of an array. */
+type Path = readonly string[];
 
-/** Response fields whose values are enums. */
-const RESPONSE_ENUM_KEYS = new Set(['status', 'invite_mode', 'key_type']);
-
-function lowerIfUpper(value: unknown): unknown {
-  if (typeof value === 'string' && value === value.toUpperCase()) return value.toLowerCase();
-  if (Array.isArray(value)) return value.map(lowerIfUpper);
-  return value;
-}
-
-function lowerKeys(target: Record<string, unknown>, keys: string[]): void {
-  for (const key of keys) {
-    if (Object.hasOwn(target, key)) target[key] = lowerIfUpper(target[key]);
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function lowerRequestEnums(request: FastifyRequest): void {
-  if (isRecord(request.body)) {
-    lowerKeys(request.body, BODY_ENUM_KEYS);
-    if (isRecord(request.body.role)) lowerKeys(request.body.role, ROLE_ENUM_KEYS);
-  }
-  if (isRecord(request.query)) lowerKeys(request.query, QUERY_ENUM_KEYS);
-}
-
-export function upperResponseEnums(value: unknown, key?: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => upperResponseEnums(item));
-  if (isRecord(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'role' && isRecord(v)) {
-        out[k] = {
-          ...v,
-          ...(typeof v.type === 'string' ? { type: v.type.toUpperCase() } : {}),
-          ...(typeof v.name === 'string' ? { name: v.name.toUpperCase() } : {}),
-        };
-      } else {
-        out[k] = upperResponseEnums(v, k);
-      }
-    }
-    return out;
-  }
-  if (typeof value === 'string' && key && RESPONSE_ENUM_KEYS.has(key)) return value.toUpperCase();
-  return value;
-}
-
-const lowerEnums: preValidationHookHandler = (request, _reply, done) => {
-  lowerRequestEnums(request);
-  done();
+type Schema = {
+  $ref?: string;
+  enum?: unknown[];
+  const?: unknown;
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
 };
+
+/** The paths of a schema's string enums, shared schemas (`$ref`) followed. */
+export function enumPaths(
+  given: object | undefined,
+  resolve: (id: string) => object | undefined,
+  at: Path = [],
+): Path[] {
+  const schema = given as Schema | undefined;
+  if (!schema || typeof schema !== 'object') return [];
+  if (schema.$ref) return enumPaths(resolve(schema.$ref.replace(/#$/, '')), resolve, at);
+  const values = schema.enum ?? (schema.const !== undefined ? [schema.const] : undefined);
+  if (values?.every((value) => typeof value === 'string')) return [at];
+  const found: Path[] = [
+    ...[...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])].flatMap((s) =>
+      enumPaths(s, resolve, at),
+    ),
+    ...enumPaths(schema.items, resolve, [...at, '*']),
+    ...Object.entries(schema.properties ?? {}).flatMap(([name, s]) =>
+      enumPaths(s, resolve, [...at, name]),
+    ),
+  ];
+  const seen = new Set<string>();
+  return found.filter((path) => !seen.has(path.join('.')) && !!seen.add(path.join('.')));
+}
+
+/** Replaces, in place, each string at `path` under `value` by `change(string)`. */
+function changeAt(value: unknown, path: Path, change: (text: string) => string): void {
+  if (Array.isArray(value)) {
+    if (path[0] !== '*') return;
+    const rest = path.slice(1);
+    value.forEach((item, i) => {
+      if (rest.length === 0 && typeof item === 'string') value[i] = change(item);
+      else changeAt(item, rest, change);
+    });
+    return;
+  }
+  if (typeof value !== 'object' || value === null || path.length === 0) return;
+  const [name, ...rest] = path as [string, ...string[]];
+  if (!Object.hasOwn(value, name)) return;
+  const record = value as Record<string, unknown>;
+  const inner = record[name];
+  if (typeof inner === 'string' && (rest.length === 0 || rest[0] === '*')) {
+    record[name] = change(inner);
+  } else {
+    changeAt(inner, rest, change);
+  }
+}
+
+const lowerIfUpper = (text: string) => (text === text.toUpperCase() ? text.toLowerCase() : text);
+const upper = (text: string) => text.toUpperCase();
 
 /**
  * Installs both directions on an encapsulated scope (the /v2 API), before its routes.
- * Callback-style hooks: they await nothing, and an async hook costs a promise per request.
+ * Callback-style hooks: they await nothing.
  */
 export function registerEnumCase(app: FastifyInstance): void {
-  // Requests: only routes that take a body or a query string have enum values to lower,
-  // before the route's own preValidation sees them.
-  app.addHook('onRoute', (route) => {
-    if (!route.schema?.body && !route.schema?.querystring) return;
-    const own = route.preValidation ?? [];
-    route.preValidation = [lowerEnums, ...(Array.isArray(own) ? own : [own])];
-  });
-  app.addHook('preSerialization', (request, reply, payload, done) => {
-    if (!request.headers['sdk-language']) return done(null, payload);
-    const problem = reply
-      .getHeader('content-type')
-      ?.toString()
-      .startsWith('application/problem+json');
-    done(null, problem ? payload : upperResponseEnums(payload));
+  const resolve = (id: string) => app.getSchema(id) as object | undefined;
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema as
+      { body?: Schema; querystring?: Schema; response?: Record<string, Schema> } | undefined;
+    const body = enumPaths(schema?.body, resolve);
+    const query = enumPaths(schema?.querystring, resolve);
+    const response = Object.entries(schema?.response ?? {})
+      .filter(([status]) => status.startsWith('2'))
+      .flatMap(([, s]) => enumPaths(s, resolve));
+
+    if (body.length > 0 || query.length > 0) {
+      const own = route.preValidation ?? [];
+      const lowerEnums = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+        for (const path of body) changeAt(request.body, path, lowerIfUpper);
+        for (const path of query) changeAt(request.query, path, lowerIfUpper);
+        done();
+      };
+      route.preValidation = [lowerEnums, ...(Array.isArray(own) ? own : [own])];
+    }
+    if (response.length > 0) {
+      const own = route.preSerialization ?? [];
+      const upperEnums = (
+        request: FastifyRequest,
+        _reply: unknown,
+        payload: unknown,
+        done: (error: null, payload: unknown) => void,
+      ) => {
+        if (request.headers['sdk-language']) {
+          for (const path of response) changeAt(payload, path, upper);
+        }
+        done(null, payload);
+      };
+      route.preSerialization = [upperEnums, ...(Array.isArray(own) ? own : [own])];
+    }
   });
 }

@@ -1,33 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { upperResponseEnums } from '../../src/http/enum-case.js';
+import { enumPaths } from '../../src/http/enum-case.js';
+import {
+  CreateUserBody,
+  CreateUserResponseSchema,
+  ListUsersQuery,
+  ListUsersResponse,
+  RoleAssignmentSchema,
+  UserRoleSchema,
+  UserSchema,
+} from '../../src/users/schemas.js';
+import { PaginationSchema } from '../../src/http/schemas.js';
 
-describe('upperResponseEnums', () => {
-  it('upper-cases enum values, including the role, and nothing else', () => {
-    const user = {
-      id: 'VXNlcjox',
-      name: 'active',
-      email: 'member@example.com',
-      status: 'invited',
-      role: { type: 'predefined', name: 'member' },
-      is_developer: true,
-      invite_mode: 'email_link',
-    };
-    expect(upperResponseEnums(user)).toEqual({
-      ...user,
-      status: 'INVITED',
-      role: { type: 'PREDEFINED', name: 'MEMBER' },
-      invite_mode: 'EMAIL_LINK',
-    });
+const shared = Object.fromEntries(
+  [RoleAssignmentSchema, UserRoleSchema, UserSchema, PaginationSchema].map((schema) => [
+    (schema as object as { $id: string }).$id,
+    schema as object,
+  ]),
+);
+const resolve = (id: string) => shared[id];
+const paths = (schema: object) =>
+  enumPaths(schema, resolve)
+    .map((path) => path.join('.'))
+    .sort();
+
+describe('enum fields are read from the schemas', () => {
+  it('a created user: status, the role and the invite mode, and nothing else', () => {
+    expect(paths(CreateUserResponseSchema)).toEqual([
+      'invite_mode',
+      'role.name',
+      'role.type',
+      'status',
+    ]);
   });
 
-  it('walks lists and leaves pagination and secrets alone', () => {
-    const body = {
-      api_keys: [{ name: 'ci', key_type: 'user', status: 'revoked', redacted_key: 'rstr_...abcd' }],
-      pagination: { has_more: true, next_cursor: 'abc_def' },
-    };
-    expect(upperResponseEnums(body)).toEqual({
-      api_keys: [{ name: 'ci', key_type: 'USER', status: 'REVOKED', redacted_key: 'rstr_...abcd' }],
-      pagination: { has_more: true, next_cursor: 'abc_def' },
-    });
+  it('a create request: the role (through its shared schema) and the invite mode', () => {
+    expect(paths(CreateUserBody)).toEqual(['invite_mode', 'role.name', 'role.type']);
+  });
+
+  it('a list: every item’s enums, and the repeatable status filter', () => {
+    expect(paths(ListUsersResponse)).toEqual([
+      'users.*.role.name',
+      'users.*.role.type',
+      'users.*.status',
+    ]);
+    expect(paths(ListUsersQuery)).toEqual(['status.*']);
   });
 });
