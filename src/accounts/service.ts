@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { isRowId, newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
 import { decodeId } from '../http/global-id.js';
-import { Conflict, Invalid, NotFound } from '../http/problem.js';
+import { Conflict, Invalid, NotFound } from '../errors.js';
 import { issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';

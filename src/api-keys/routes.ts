@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
 import type { ApiKeysTable } from '../db/tables.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { decodeId, encodeId } from '../http/global-id.js';
 import { isoTime } from '../http/time.js';
-import { NotFound } from '../http/problem.js';
+import { NotFound } from '../errors.js';
 import {
   AUTH_PROBLEMS,
   Defaulted,

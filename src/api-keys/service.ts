@@ -8,8 +8,8 @@ import { insertKey } from './store.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../auth/permissions.js';
 import { inTransaction } from '../db/transaction.js';
-import { Forbidden, Invalid, NotFound, Unprocessable } from '../http/problem.js';
-import type { Position } from '../http/cursor.js';
+import { Forbidden, Invalid, NotFound, Unprocessable } from '../errors.js';
+import type { Position } from '../cursor.js';
 import { normalizeName } from '../users/rules.js';
 import * as store from './store.js';
 

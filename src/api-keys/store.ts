@@ -2,7 +2,7 @@
 import { keyRevoked } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../db/connect.js';
-import type { Position } from '../http/cursor.js';
+import type { Position } from '../cursor.js';
 import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 

@@ -5,7 +5,7 @@
 import { keyIsExpired, keyIsRevoked } from './token-rules.js';
 import type { Deps } from '../deps.js';
 import { touchKey } from '../api-keys/store.js';
-import { Forbidden, Unauthorized } from '../http/problem.js';
+import { Forbidden, Unauthorized } from '../errors.js';
 import type { Actor } from './permissions.js';
 import { sha256 } from './secrets.js';
 

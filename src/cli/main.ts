@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../config.js';
 import { isUnavailable } from '../db/errors.js';
-import { DomainError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { UsageError, printHelp, type Command } from './command.js';
 
 /** Each command is loaded only when run, so `roster bootstrap` does not load the web server. */

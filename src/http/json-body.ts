@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { Invalid } from './problem.js';
+import { Invalid } from '../errors.js';
 
 /**
  * Finds the first key that appears twice in one object of a JSON text, without building it.

@@ -1,57 +1,30 @@
 /**
  * The one place where failures become RFC 9457 problem details.
- * Services throw the domain errors below; routes never build error bodies by hand.
+ * Services throw domain errors (errors.ts); routes never build error bodies by hand.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
 import { methodNotAllowed, type RouteTable } from './method-not-allowed.js';
+import {
+  Conflict,
+  DomainError,
+  Forbidden,
+  Invalid,
+  NotFound,
+  Unauthorized,
+  Unprocessable,
+  type FieldError,
+} from '../errors.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export class DomainError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    detail: string,
-    readonly errors?: FieldError[],
-  ) {
-    super(detail);
-  }
-}
-
-export class Invalid extends DomainError {
-  constructor(detail: string, errors?: FieldError[]) {
-    super(400, 'Bad Request', detail, errors);
-  }
-}
-export class Unauthorized extends DomainError {
-  constructor(detail: string) {
-    super(401, 'Unauthorized', detail);
-  }
-}
-export class Forbidden extends DomainError {
-  constructor(detail: string) {
-    super(403, 'Forbidden', detail);
-  }
-}
-export class NotFound extends DomainError {
-  constructor(detail: string) {
-    super(404, 'Not Found', detail);
-  }
-}
-export class Conflict extends DomainError {
-  constructor(detail: string) {
-    super(409, 'Conflict', detail);
-  }
-}
-export class Unprocessable extends DomainError {
-  constructor(detail: string) {
-    super(422, 'Unprocessable Content', detail);
-  }
-}
+/** The status each kind of domain error answers with. */
+const STATUSES = new Map<typeof DomainError, number>([
+  [Invalid, 400],
+  [Unauthorized, 401],
+  [Forbidden, 403],
+  [NotFound, 404],
+  [Conflict, 409],
+  [Unprocessable, 422],
+]);
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -138,9 +111,10 @@ function validationErrors(error: FastifyError): FieldError[] {
 }
 
 export function registerProblemHandlers(app: FastifyInstance, routes: RouteTable): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
-      return sendProblem(reply, error.status, error.message, error.errors);
+      const status = STATUSES.get(error.constructor as typeof DomainError) ?? 400;
+      return sendProblem(reply, status, error.message, error.errors);
     }
     if (error.validation) {
       const errors = validationErrors(error);

@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { decodeId } from '../http/global-id.js';
-import { NotFound } from '../http/problem.js';
+import { NotFound } from '../errors.js';
 import { AUTH_PROBLEMS, JSON_BODY_PROBLEMS, problems } from '../http/schemas.js';
 import {
   CreateUserBody,

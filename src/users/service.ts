@@ -9,8 +9,8 @@ import { hashPassword } from '../auth/passwords.js';
 import { newId } from '../db/ids.js';
 import type { RoleName, UsersTable } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
-import { Forbidden, Invalid, NotFound, Conflict } from '../http/problem.js';
-import type { Position } from '../http/cursor.js';
+import { Forbidden, Invalid, NotFound, Conflict } from '../errors.js';
+import type { Position } from '../cursor.js';
 import { enqueueEmail, inTransactionWithEmail, type QueuedEmail } from '../mail/outbox.js';
 import {
   decideCreate,

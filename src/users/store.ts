@@ -1,7 +1,7 @@
 /** SQL for users and their tokens (invitations, password resets). Nothing else. */
 import { linkNotEnded } from '../auth/token-rules.js';
 import { sql, type JoinBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { Position } from '../http/cursor.js';
+import type { Position } from '../cursor.js';
 import { dialectOf } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';

@@ -2,8 +2,8 @@
  * Keyset cursors: an opaque, base64url-encoded position (created_at, id) in a listing.
  * A cursor that does not decode to exactly that shape is refused with a 400.
  */
-import { isRowId } from '../db/ids.js';
-import { Invalid } from './problem.js';
+import { isRowId } from './db/ids.js';
+import { Invalid } from './errors.js';
 
 export interface Position {
   createdAt: number;
