@@ -96,8 +96,6 @@ interface PreparedPassword {
   hash: string;
 }
 
-class NeedsTemporaryPassword extends Error {}
-
 export async function createUser(
   deps: Deps,
   actor: Actor,
@@ -125,19 +123,16 @@ export async function createUser(
     inviteMode: input.inviteMode,
   };
 
-  // argon2 is slow: hash outside the transaction, and only when an invitation will be made.
+  // argon2 is slow: hashed before the transaction, not in it. (A create that finds the user
+  // already invited answers 200 without it; the hash is then unused.)
   let password: PreparedPassword | undefined;
-  for (;;) {
-    try {
-      return await inTransactionWithEmail(deps, (trx, email) =>
-        createInTransaction(deps, trx, email, actor, request, password),
-      );
-    } catch (error) {
-      if (!(error instanceof NeedsTemporaryPassword)) throw error;
-      const plain = generateTemporaryPassword();
-      password = { password: plain, hash: await hashPassword(plain) };
-    }
+  if (request.inviteMode === 'temporary_password') {
+    const plain = generateTemporaryPassword();
+    password = { password: plain, hash: await hashPassword(plain) };
   }
+  return inTransactionWithEmail(deps, (trx, email) =>
+    createInTransaction(deps, trx, email, actor, request, password),
+  );
 }
 
 type CreateRequest = {
@@ -175,7 +170,6 @@ async function createInTransaction(
     return { created: false, user: toUser(row!, now) };
   }
 
-  if (request.inviteMode === 'temporary_password' && !password) throw new NeedsTemporaryPassword();
   // The answer is built from what this transaction wrote, not read back.
   let written: UsersTable;
   if (decision.action === 'reinvite') {
