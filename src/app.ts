@@ -17,7 +17,7 @@ import {
   UserSchema,
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
-import { webPages } from './web/routes.js';
+import { selfServicePages } from './self-service/routes.js';
 import { sql } from 'kysely';
 import { loggerOptions, requestLogger } from './http/logging.js';
 
@@ -92,6 +92,6 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   });
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
-  await app.register(webPages, { deps });
+  await app.register(selfServicePages, { deps });
   return app;
 }

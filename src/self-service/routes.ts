@@ -31,7 +31,7 @@ interface WebContext {
   csrfCookieSent: boolean;
 }
 
-export interface WebOptions {
+export interface SelfServiceOptions {
   deps: Deps;
 }
 
@@ -64,7 +64,7 @@ function show(reply: FastifyReply, page: pages.Page, status = 200): FastifyReply
   return reply.code(status).type('text/html; charset=utf-8').send(pages.layout(page));
 }
 
-export const webPages: FastifyPluginAsync<WebOptions> = async (app, { deps }) => {
+export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (app, { deps }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(cookie);
 

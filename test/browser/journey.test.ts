@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
-import { activePerson, emailedLink, invite, strongPassword } from '../web/people.js';
+import { activePerson, emailedLink, invite, strongPassword } from '../self-service/people.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [

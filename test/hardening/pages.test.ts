@@ -11,7 +11,7 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
-import { linkPath, newVisitor, tokenOf, type Visitor } from '../web/visitor.js';
+import { linkPath, newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
 import { checkInvariants, countRows } from './invariants.js';
 
 const PASSWORD = 'a long and unusual passphrase 42';

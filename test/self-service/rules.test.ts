@@ -10,7 +10,7 @@ import {
   signInThrottleRules,
   THROTTLE_WINDOW_MS,
   throttleDelayMs,
-} from '../../src/web/rules.js';
+} from '../../src/self-service/rules.js';
 import { isSessionLive, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/sessions/rules.js';
 
 const person = { email: 'grace.hopper@example.com', name: 'Grace Hopper' };
