@@ -19,7 +19,7 @@ import {
 import { ApiKeySchema } from './api-keys/routes.js';
 import { selfServicePages } from './self-service/routes.js';
 import { sql } from 'kysely';
-import { loggerOptions, requestLogger } from './http/logging.js';
+import { loggerOptions } from './http/logging.js';
 
 export interface AppOptions {
   deps: Deps;
@@ -32,7 +32,6 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     ...(logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
       : { logger: logger ?? loggerOptions(deps.config.logLevel) }),
-    childLoggerFactory: requestLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,

@@ -1,20 +1,6 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-// Random bytes are drawn 4 KiB at a time (as crypto.randomUUID does): a call to the system's
-// generator costs more than the rest of making an id.
-const pool = Buffer.alloc(4096);
-let poolOffset = pool.length;
-
-function randomBytes(count: number): Buffer {
-  if (poolOffset + count > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  poolOffset += count;
-  return pool.subarray(poolOffset - count, poolOffset);
-}
 
 /**
  * A new row id: 48 bits of time then 80 random bits, in Crockford base32 (a ULID).

@@ -1,30 +1,6 @@
-/**
- * Request loggers are made lazily (src/http/logging.ts): a line still carries the request id
- * the response carries, and nothing below the configured level is written.
- */
-import Fastify from 'fastify';
+/** Every line a request logs carries the request id its response carries. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestLogger } from '../../src/http/logging.js';
 import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
-
-describe('request logger', () => {
-  it('writes at enabled levels only, with the bindings of the request', () => {
-    const lines: string[] = [];
-    const root = Fastify({
-      logger: { level: 'warn', stream: { write: (l) => lines.push(l) } },
-    }).log;
-    const log = requestLogger(root, { reqId: 'request-1' }, {});
-    log.info('not at warn');
-    log.debug('nor this');
-    log.warn({ detail: 1 }, 'written');
-    log.child({ step: 'inner' }).error('from a child');
-    expect(lines.map((line) => JSON.parse(line))).toMatchObject([
-      { level: 40, reqId: 'request-1', detail: 1, msg: 'written' },
-      { level: 50, reqId: 'request-1', step: 'inner', msg: 'from a child' },
-    ]);
-    expect(log.level).toBe('warn');
-  });
-});
 
 describe('request ids in the server log', () => {
   let roster: TestRoster;
