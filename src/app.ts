@@ -18,6 +18,7 @@ import {
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
 import { selfServicePages } from './self-service/routes.js';
+import { layout, notFoundPage } from './self-service/pages.js';
 import { sql } from 'kysely';
 import { loggerOptions } from './http/logging.js';
 
@@ -35,7 +36,8 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
-    routerOptions: { maxParamLength: 2048 },
+    // `/v2/users/` reaches the same route as `/v2/users`.
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
     trustProxy: false,
     frameworkErrors: (error, _request, reply) => {
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
@@ -48,7 +50,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     reply.header('x-request-id', request.id);
     done();
   });
-  registerProblemHandlers(app, routes);
+  registerProblemHandlers(app, routes, () => layout(notFoundPage()));
 
   const sharedSchemas = [
     ProblemSchema,

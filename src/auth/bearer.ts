@@ -17,7 +17,8 @@ export interface KeyActor extends Actor {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function bearerKey(authorization: string | undefined): string | undefined {
-  const match = /^Bearer ([A-Za-z0-9_\-.~+/]{8,200}=*)$/.exec(authorization ?? '');
+  // The scheme is case-insensitive, and may be followed by more than one space (RFC 9110 11.1).
+  const match = /^bearer +([A-Za-z0-9_\-.~+/]{8,200}=*)$/i.exec(authorization ?? '');
   return match?.[1];
 }
 

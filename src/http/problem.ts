@@ -110,7 +110,15 @@ function validationErrors(error: FastifyError): FieldError[] {
   });
 }
 
-export function registerProblemHandlers(app: FastifyInstance, routes: RouteTable): void {
+/**
+ * `notFoundPage`: the HTML a visitor's browser gets for a path that is no page (the API's
+ * callers, and any request under /v2, get a problem).
+ */
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  routes: RouteTable,
+  notFoundPage: () => string,
+): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
       const status = STATUSES.get(error.constructor as typeof DomainError) ?? 400;
@@ -148,6 +156,9 @@ export function registerProblemHandlers(app: FastifyInstance, routes: RouteTable
         `${request.method} is not allowed here; use ${allowed.join(', ')}`,
       );
     }
-    return sendProblem(reply, 404, `No route for ${request.method} ${request.url.split('?')[0]}`);
+    const path = request.url.split('?')[0] ?? '';
+    const visitor = !path.startsWith('/v2') && /\btext\/html\b/.test(request.headers.accept ?? '');
+    if (visitor) return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
+    return sendProblem(reply, 404, `No route for ${request.method} ${path}`);
   });
 }

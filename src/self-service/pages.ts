@@ -438,4 +438,13 @@ export function errorPage(status: number, requestId: string): Page {
   };
 }
 
+export function notFoundPage(): Page {
+  return {
+    title: 'Page not found',
+    body: html`<h1>There is no page here</h1>
+      <p>The address may be mistyped, or the page may have moved.</p>
+      <div class="actions"><a class="button secondary" href="/login">Go to sign in</a></div>`,
+  };
+}
+
 export const SIGNED_OUT = 'You have signed out.';
