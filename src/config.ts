@@ -95,7 +95,16 @@ function smtpUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** Addresses that mean "every interface": no browser can reach a link made of one. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
 function publicUrl(raw: string | undefined, host: string, port: number): string {
+  if (!raw && WILDCARD_HOSTS.has(host)) {
+    throw new ConfigError(
+      `HOST=${host} listens on every interface, so links in emails cannot be made from it: ` +
+        'set ROSTER_PUBLIC_URL to the address people reach Roster at (e.g. https://roster.example.com)',
+    );
+  }
   const value = raw || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let url: URL;
   try {
