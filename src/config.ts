@@ -21,6 +21,8 @@ export interface Config {
   secret: string | undefined;
   redisUrl: string | undefined;
   production: boolean;
+  /** The name of the account the first start creates. */
+  firstAccountName: string;
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +47,7 @@ export function loadConfig(env: Env = process.env): Config {
     secret: secret(env.ROSTER_SECRET),
     redisUrl: env.ROSTER_REDIS_URL || undefined,
     production: env.NODE_ENV === 'production',
+    firstAccountName: env.ROSTER_ACCOUNT_NAME?.trim() || 'Default',
   };
 }
 

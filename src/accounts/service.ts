@@ -2,7 +2,7 @@
 import type { Deps } from '../deps.js';
 import { isRowId, newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
-import { decodeId } from '../http/global-id.js';
+import { decodeId, encodeId } from '../http/global-id.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
@@ -14,10 +14,14 @@ export interface Bootstrapped {
   apiKey: string;
 }
 
-/** A new account with its first admin (active, developer) and that admin's API key. */
+/**
+ * A new account with its first admin (active, developer) and that admin's API key. An email
+ * that already administers an account is refused unless `anotherAccount` asks for a second
+ * one: a second run with the same email is more often a mistake than a wish.
+ */
 export async function bootstrapAccount(
   deps: Deps,
-  input: { accountName: string; email: string; name: string },
+  input: { accountName: string; email: string; name: string; anotherAccount?: boolean },
 ): Promise<Bootstrapped> {
   const badEmail = emailProblem(input.email);
   if (badEmail) throw new Invalid(`email ${badEmail}`);
@@ -27,6 +31,23 @@ export async function bootstrapAccount(
   if ('problem' in accountName) throw new Invalid(`account name ${accountName.problem}`);
   return inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
+    if (!input.anotherAccount) {
+      const administered = await trx
+        .selectFrom('users as u')
+        .innerJoin('accounts as a', 'a.id', 'u.account_id')
+        .select(['a.id', 'a.name'])
+        .where('u.email_normalized', '=', normalizeEmail(input.email))
+        .where('u.role', '=', 'admin')
+        .where('u.state', '=', 'active')
+        .executeTakeFirst();
+      if (administered) {
+        throw new Conflict(
+          `${input.email} already administers the account "${administered.name}" ` +
+            `(account_id ${encodeId('Account', administered.id)}); to make another account ` +
+            'for it, ask for one explicitly (roster bootstrap --another-account)',
+        );
+      }
+    }
     const accountId = newId(now);
     await trx
       .insertInto('accounts')
@@ -115,4 +136,24 @@ export async function mintKeyForUser(
 export async function hasAccounts(deps: Deps): Promise<boolean> {
   const row = await deps.db.kysely.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+/** Renames an account: the name invitees see in their email and on every page. */
+export async function renameAccount(
+  deps: Deps,
+  input: { accountId: string; name: string },
+): Promise<{ accountId: string; name: string }> {
+  const accountId = accountIdFrom(input.accountId);
+  const name = normalizeName(input.name);
+  if ('problem' in name) throw new Invalid(`account name ${name.problem}`);
+  const renamed = await inTransaction(deps.db, (trx) =>
+    trx
+      .updateTable('accounts')
+      .set({ name: name.name })
+      .where('id', '=', accountId)
+      .executeTakeFirst(),
+  );
+  if (renamed.numUpdatedRows === 0n)
+    throw new NotFound(`No account with the id ${input.accountId}`);
+  return { accountId, name: name.name };
 }

@@ -4,15 +4,19 @@ import { withDeps } from './deps.js';
 import { printNewKey } from './new-key.js';
 
 export const bootstrapCommand: Command = {
-  help: `Usage: roster bootstrap --email EMAIL --name NAME [--account ACCOUNT_NAME] [--json]
+  help: `Usage: roster bootstrap --email EMAIL --name NAME [--account ACCOUNT_NAME]
+                        [--another-account] [--json]
 
 Creates a new account, an active admin (a developer, so its API keys work) and an API key
-for that admin. Each run creates a new account, on an empty or a populated database.
+for that admin, on an empty or a populated database. An email that already administers an
+account is refused (exit 1, naming that account) unless --another-account is given; to get
+a new key for an existing admin, use roster api-keys create.
 
 Options:
   --email EMAIL          the admin's email address
   --name NAME            the admin's display name
   --account NAME         the account's name (default: "<NAME>'s account")
+  --another-account      make a new account even if EMAIL already administers one
   --json                 print only { "account_id", "user_id", "api_key" } as JSON
   -h, --help             show this help
 
@@ -25,13 +29,17 @@ ${ENVIRONMENT_HELP}`,
       email: { type: 'string' },
       name: { type: 'string' },
       account: { type: 'string' },
+      'another-account': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (options.help) return printHelp(this.help);
     const email = required(options.email, '--email');
     const name = required(options.name, '--name');
     const accountName = options.account ?? `${name.trim()}'s account`;
-    const made = await withDeps((deps) => bootstrapAccount(deps, { accountName, email, name }));
+    const anotherAccount = options['another-account'] ?? false;
+    const made = await withDeps((deps) =>
+      bootstrapAccount(deps, { accountName, email, name, anotherAccount }),
+    );
     return printNewKey(
       made,
       options.json,

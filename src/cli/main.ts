@@ -31,6 +31,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./api-keys.js')).apiKeysCommand,
   },
   {
+    name: 'accounts',
+    summary: 'Rename an account (accounts rename)',
+    load: async () => (await import('./accounts.js')).accountsCommand,
+  },
+  {
     name: 'outbox',
     summary: 'List email not delivered yet: pending, being sent, or dead',
     load: async () => (await import('./outbox.js')).outboxCommand,

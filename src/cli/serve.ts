@@ -2,6 +2,7 @@
 import { loadConfig, type Config } from '../config.js';
 import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
+import { encodeId } from '../http/global-id.js';
 import { parseOptions, printHelp, type Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -23,7 +24,8 @@ Environment (all optional):
   ROSTER_API_RATE_LIMIT      requests per minute per API key (default 1200; 0 turns it off)
   ROSTER_LOG_LEVEL           info by default; warn, error, debug...
   ROSTER_SECRET              signing secret (default: generated once and kept in the database)
-  ROSTER_REDIS_URL           share rate limits across processes through Redis`,
+  ROSTER_REDIS_URL           share rate limits across processes through Redis
+  ROSTER_ACCOUNT_NAME        the name of the account the first start creates (default Default)`,
 
   async run(args) {
     const options = parseOptions(args, {});
@@ -38,7 +40,7 @@ export async function serve(config: Config): Promise<void> {
   const { app, deps } = server;
   if (!(await hasAccounts(deps))) {
     const first = await bootstrapAccount(deps, {
-      accountName: 'Default',
+      accountName: config.firstAccountName,
       email: 'admin@example.com',
       name: 'Admin',
     });
@@ -46,10 +48,12 @@ export async function serve(config: Config): Promise<void> {
     process.stdout.write(
       [
         '',
-        'First start: created the account "Default" with the admin admin@example.com.',
+        `First start: created the account "${config.firstAccountName}" with the admin admin@example.com.`,
         `Admin API key (shown once, keep it safe): ${first.apiKey}`,
         'Try it:',
         `  curl -H "Authorization: Bearer ${first.apiKey}" ${server.url}/v2/users`,
+        'A new key later: npx roster api-keys create --email admin@example.com',
+        `Rename the account: npx roster accounts rename --account-id ${encodeId('Account', first.accountId)} --name "..."`,
         '',
       ].join('\n') + '\n',
     );

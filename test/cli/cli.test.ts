@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
-import { decodeId } from '../../src/http/global-id.js';
+import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 import {
   describeEachDatabase,
@@ -82,7 +82,7 @@ describe.concurrent('roster CLI without a database', () => {
   it('roster --help lists every command', async () => {
     const run = await roster(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'migrate', 'bootstrap', 'api-keys', 'outbox']) {
+    for (const command of ['serve', 'migrate', 'bootstrap', 'api-keys', 'accounts', 'outbox']) {
       expect(run.stdout).toContain(command);
     }
   });
@@ -93,6 +93,7 @@ describe.concurrent('roster CLI without a database', () => {
     [['bootstrap', '--help'], '--email EMAIL --name NAME'],
     [['api-keys', '--help'], 'create'],
     [['api-keys', 'create', '--help'], '--account-id'],
+    [['accounts', 'rename', '--help'], '--account-id'],
     [['outbox', '--help'], '--json'],
   ])('%j prints its usage and exits 0', async (args, expected) => {
     const run = await roster(args);
@@ -165,8 +166,8 @@ describeEachDatabase('roster CLI', (database) => {
 
   const cli = (...args: string[]) => roster(args, { ROSTER_DATABASE_URL: dbUrl });
 
-  async function bootstrap(email = uniqueEmail('admin')) {
-    const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json');
+  async function bootstrap(email = uniqueEmail('admin'), ...extra: string[]) {
+    const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json', ...extra);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     return {
@@ -227,10 +228,31 @@ describeEachDatabase('roster CLI', (database) => {
       });
     });
 
-    it('runs any number of times, each run a new account with its own admin', async () => {
+    it('refuses an email that already administers an account, naming it: exit 1', async () => {
       const email = uniqueEmail('admin');
       const first = await bootstrap(email);
-      const second = await bootstrap(email);
+      const again = await cli(
+        'bootstrap',
+        '--email',
+        email.toUpperCase(),
+        '--name',
+        'Ada',
+        '--json',
+      );
+      expect(again.code).toBe(1);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toContain(first.account_id);
+      expect(again.stderr).toContain('--another-account');
+      // The email still gets a key, from the one account it administers.
+      const key = await cli('api-keys', 'create', '--email', email, '--json');
+      expect(key.code).toBe(0);
+      expect(JSON.parse(key.stdout).account_id).toBe(first.account_id);
+    });
+
+    it('makes another account for the same email when asked explicitly', async () => {
+      const email = uniqueEmail('admin');
+      const first = await bootstrap(email);
+      const second = await bootstrap(email, '--another-account');
       expect(second.account_id).not.toBe(first.account_id);
       expect(second.user_id).not.toBe(first.user_id);
       for (const made of [first, second]) {
@@ -327,7 +349,7 @@ describeEachDatabase('roster CLI', (database) => {
     it('asks for --account-id when several accounts have that email: exit 1', async () => {
       const email = uniqueEmail('admin');
       const first = await bootstrap(email);
-      await bootstrap(email);
+      await bootstrap(email, '--another-account');
       const run = await cli('api-keys', 'create', '--email', email, '--json');
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('--account-id');
@@ -405,6 +427,49 @@ describeEachDatabase('roster CLI', (database) => {
       const notThere = await runFor(deleted);
       expect(notThere.code).toBe(1);
       expect(notThere.stderr).toContain('No user with email');
+    });
+  });
+
+  describe.concurrent('accounts rename', () => {
+    it('renames the account invitees see, and refuses a bad name or an unknown account', async () => {
+      const admin = await bootstrap();
+      const run = await cli(
+        'accounts',
+        'rename',
+        '--account-id',
+        admin.account_id,
+        '--name',
+        ' Acme ',
+        '--json',
+      );
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ account_id: admin.account_id, name: 'Acme' });
+      const row = await server.server.deps.db.kysely
+        .selectFrom('accounts')
+        .select('name')
+        .where('id', '=', decodeId('Account', admin.account_id)!)
+        .executeTakeFirstOrThrow();
+      expect(row.name).toBe('Acme');
+
+      const blank = await cli(
+        'accounts',
+        'rename',
+        '--account-id',
+        admin.account_id,
+        '--name',
+        '\u202e',
+      );
+      expect(blank.code).toBe(1);
+      const unknown = await cli(
+        'accounts',
+        'rename',
+        '--account-id',
+        encodeId('Account', '01KAXZ6Y3T0000000000000000'),
+        '--name',
+        'X',
+      );
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No account');
     });
   });
 
@@ -498,11 +563,14 @@ describeEachDatabase('roster CLI', (database) => {
           ROSTER_DATABASE_URL: empty,
           HOST: '127.0.0.1',
           PORT: '0',
+          ROSTER_ACCOUNT_NAME: 'Acme Research',
         });
         const [, key, url] = await process.waitFor(
           /curl -H "Authorization: Bearer (\S+)" (http:\/\/\S+\/v2\/users)/,
         );
         expect(process.output()).toContain('admin@example.com');
+        expect(process.output()).toContain('created the account "Acme Research"');
+        expect(process.output()).toContain('npx roster api-keys create --email admin@example.com');
         const response = await fetch(url!, { headers: { authorization: `Bearer ${key}` } });
         expect(response.status).toBe(200);
         const body = (await response.json()) as { users: { email: string }[] };
