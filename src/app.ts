@@ -19,8 +19,9 @@ import {
 import { ApiKeySchema } from './api-keys/routes.js';
 import { selfServicePages } from './self-service/routes.js';
 import { layout, notFoundPage } from './self-service/pages.js';
-import { sql } from 'kysely';
 import { loggerOptions } from './http/logging.js';
+import { pendingMigrations } from './db/migrate.js';
+import { registerMetrics } from './metrics.js';
 
 export interface AppOptions {
   deps: Deps;
@@ -87,10 +88,15 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
-    await sql`select 1`.execute(deps.db.kysely);
-    return reply.send({ status: 'ok' });
+  // Liveness: the process answers. Readiness: the database answers and its schema is current.
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const pending = await pendingMigrations(deps.db).catch(() => undefined);
+    if (pending === undefined) return reply.code(503).send({ status: 'database unreachable' });
+    if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
+    return { status: 'ready' };
   });
+  if (deps.metrics) registerMetrics(app, deps.metrics);
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
   await app.register(selfServicePages, { deps });

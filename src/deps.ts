@@ -2,6 +2,7 @@
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { KeyCache } from './auth/key-cache.js';
+import type { Metrics } from './metrics.js';
 
 export interface Deps {
   db: Db;
@@ -17,5 +18,7 @@ export interface Deps {
    * it runs one (a server does; a one-shot command does not, and the email it queues waits
    * for a server's poll). See mail/outbox.ts.
    */
+  /** A server's metrics (metrics.ts); one-shot commands have none. */
+  metrics?: Metrics;
   outbox?: { wake(): void };
 }

@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { startKeyCache } from './auth/key-cache.js';
+import { createMetrics } from './metrics.js';
 import { fileTransport, smtpTransport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
@@ -55,6 +56,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     db,
     config,
     keys,
+    metrics: createMetrics(db),
     clock: options.clock ?? Date.now,
     serverSecret,
     outbox: { wake: () => worker?.wake() },

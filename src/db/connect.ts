@@ -36,6 +36,8 @@ export interface Db {
   dialect: Dialect;
   /** Transactions committed through this handle (inTransaction): its own writes. */
   commits: number;
+  /** PostgreSQL: the connection pool, for its figures (metrics.ts). */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ function sqliteDialect(file: string): KyselyDialect {
   })(config);
 }
 
-function postgresDialect(url: string, poolSize: number): KyselyDialect {
+function postgresPool(url: string, poolSize: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -87,15 +89,15 @@ function postgresDialect(url: string, poolSize: number): KyselyDialect {
   // two statements) would emit its error to no listener: an uncaught exception.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new PostgresDialect({ pool });
+  return pool;
 }
 
 export function connect(config: DatabaseConfig, options: { poolSize?: number } = {}): Db {
+  const pool =
+    config.dialect === 'postgres' ? postgresPool(config.url, options.poolSize ?? 10) : undefined;
   const dialect =
-    config.dialect === 'sqlite'
-      ? sqliteDialect(config.file)
-      : postgresDialect(config.url, options.poolSize ?? 10);
+    config.dialect === 'sqlite' ? sqliteDialect(config.file) : new PostgresDialect({ pool: pool! });
   const kysely = new Kysely<Tables>({ dialect });
   rememberDialect(kysely, config.dialect);
-  return { kysely, dialect: config.dialect, commits: 0, close: () => kysely.destroy() };
+  return { kysely, dialect: config.dialect, commits: 0, pool, close: () => kysely.destroy() };
 }

@@ -157,6 +157,7 @@ export function startOutboxWorker(
         ? { status: 'dead', lease_until: null, last_error: err }
         : { status: 'pending', lease_until: null, next_attempt_at: next, last_error: err },
     ).catch(() => {});
+    deps.metrics?.emailDelivery(dead ? 'dead' : 'retry');
     log.warn({ outboxId: row.id, attempts: row.attempts, dead, err }, 'email not delivered');
   }
 
@@ -173,6 +174,7 @@ export function startOutboxWorker(
       const reason = unsendable(deps, row, state);
       if (reason) {
         await mark([row.id], { status: 'dead', lease_until: null, last_error: reason });
+        deps.metrics?.emailDelivery('dead');
         log.info({ outboxId: row.id, reason }, 'email not sent');
         return false;
       }
@@ -186,6 +188,7 @@ export function startOutboxWorker(
       await failed(row, error);
       return false;
     }
+    deps.metrics?.emailDelivery('sent');
     log.info({ outboxId: row.id, template: row.template }, 'email sent');
     if (!deps.config.smtpUrl) {
       // Without SMTP the message is a file; the link in the log lets a developer click through.
