@@ -33,7 +33,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   const app = Fastify({
     ...(logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
-      : { logger: logger ?? loggerOptions(deps.config.logLevel) }),
+      : { logger: logger ?? loggerOptions(deps.config.logLevel, process.stdout.isTTY === true) }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,

@@ -68,7 +68,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       })
     : undefined;
   app = await buildApp({ deps, logger: options.logger, redis });
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({
+    host: config.host,
+    port: config.port,
+    listenTextResolver: (address) => `Roster listening on ${address}`,
+  });
   const transport = config.smtpUrl
     ? smtpTransport(config.smtpUrl)
     : fileTransport(path.join(config.dataDir, 'mail'));

@@ -1,4 +1,6 @@
 /** `roster serve` and `npm start`: the service itself. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
@@ -35,6 +37,26 @@ Environment (all optional):
   },
 };
 
+const VERSION = (
+  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** The database, as a log may show it: no password. */
+function describeDatabase(database: Config['database']): string {
+  if (database.dialect === 'sqlite') return `sqlite:${database.file}`;
+  const url = new URL(database.url);
+  url.password = '';
+  return url.toString();
+}
+
+/** Where email goes, as a log may show it: the server, no credentials. */
+function describeSmtp(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  return `${url.protocol}//${url.host}`;
+}
+
 export async function serve(config: Config): Promise<void> {
   const server = await startServer(config);
   const { app, deps } = server;
@@ -44,8 +66,9 @@ export async function serve(config: Config): Promise<void> {
       email: 'admin@example.com',
       name: 'Admin',
     });
-    // Printed once, to the terminal only: this is the only time the key is shown.
-    process.stdout.write(
+    // Shown once, and never logged: to the terminal, or to stderr when stdout carries JSON logs.
+    const out = process.stdout.isTTY ? process.stdout : process.stderr;
+    out.write(
       [
         '',
         `First start: created the account "${config.firstAccountName}" with the admin admin@example.com.`,
@@ -58,7 +81,16 @@ export async function serve(config: Config): Promise<void> {
       ].join('\n') + '\n',
     );
   }
-  app.log.info(`Roster listening on ${server.url} (API docs at ${server.url}/docs)`);
+  app.log.info(
+    {
+      version: VERSION,
+      database: describeDatabase(config.database),
+      publicUrl: config.publicUrl,
+      email: config.smtpUrl ? describeSmtp(config.smtpUrl) : path.join(config.dataDir, 'mail'),
+      docs: `${server.url}/docs`,
+    },
+    `Roster ${VERSION} started`,
+  );
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -56,10 +56,12 @@ function startProcess(script: string, args: string[], env: Record<string, string
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return {
     output: () => stdout,
+    errors: () => stderr,
+    /** Waits for `pattern` in what the process wrote, on stdout or stderr. */
     async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const match = stdout.match(pattern);
+        const match = stdout.match(pattern) ?? stderr.match(pattern);
         if (match) return match;
         if (child.exitCode !== null || Date.now() > deadline) {
           throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
@@ -568,9 +570,22 @@ describeEachDatabase('roster CLI', (database) => {
         const [, key, url] = await process.waitFor(
           /curl -H "Authorization: Bearer (\S+)" (http:\/\/\S+\/v2\/users)/,
         );
-        expect(process.output()).toContain('admin@example.com');
-        expect(process.output()).toContain('created the account "Acme Research"');
-        expect(process.output()).toContain('npx roster api-keys create --email admin@example.com');
+        // Not a terminal: stdout is JSON log lines only, and the banner goes to stderr.
+        const banner = process.errors();
+        expect(banner).toContain('admin@example.com');
+        expect(banner).toContain('created the account "Acme Research"');
+        expect(banner).toContain('npx roster api-keys create --email admin@example.com');
+        const lines = process.output().trim().split('\n');
+        for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+        expect(process.output()).not.toContain(key!);
+        const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(logged.filter((l) => /listening/.test(String(l.msg)))).toHaveLength(1);
+        expect(logged.find((l) => String(l.msg).includes('started'))).toMatchObject({
+          version: expect.any(String),
+          database: empty,
+          publicUrl: expect.stringMatching(/^http:\/\//),
+          email: expect.stringMatching(/mail$/),
+        });
         const response = await fetch(url!, { headers: { authorization: `Bearer ${key}` } });
         expect(response.status).toBe(200);
         const body = (await response.json()) as { users: { email: string }[] };
