@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
+import { eventually, outboxRow } from '../support/outbox.js';
 import {
   describeEachDatabase,
   startRoster,
@@ -556,6 +557,72 @@ describeEachDatabase('roster CLI', (database) => {
       });
       expect(users.status).toBe(200);
       expect(await process.stop()).toBe(0);
+    });
+
+    it('SIGTERM under load: requests in flight finish, none is cut, no email is lost', async () => {
+      const process = startProcess(BIN, ['serve'], {
+        ROSTER_DATABASE_URL: dbUrl,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        ROSTER_API_RATE_LIMIT: '0',
+      });
+      const [, url] = await process.waitFor(/listening on (http:\/\/[\d.:]+)/);
+      const admin = await bootstrap();
+      const emails = Array.from({ length: 80 }, () => uniqueEmail('load'));
+      let answered = 0;
+      const outcomes = emails.map((email, i) =>
+        new Promise((resolve) => setTimeout(resolve, i * 3))
+          .then(() =>
+            fetch(`${url}/v2/users`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${admin.api_key}`,
+                'content-type': 'application/json',
+                // A connection per request: one refused before it starts is not one cut.
+                connection: 'close',
+              },
+              body: JSON.stringify({
+                name: 'Load',
+                email,
+                role: { type: 'predefined', name: 'member' },
+                invite_mode: 'email_link',
+              }),
+            }),
+          )
+          .then(
+            async (response) => {
+              answered++;
+              await response.body?.cancel();
+              return response.status;
+            },
+            (error: { cause?: { code?: string } }) => `error ${error.cause?.code ?? String(error)}`,
+          ),
+      );
+      // SIGTERM once the load is under way.
+      await eventually(async () => (answered >= 10 ? true : undefined), 'ten answers');
+      const exited = process.stop();
+      const results = await Promise.all(outcomes);
+      expect(await exited).toBe(0);
+      for (const result of results) {
+        expect([201, 503, 'error ECONNREFUSED', 'error ECONNRESET']).toContain(result);
+      }
+      const created = emails.filter((_, i) => results[i] === 201);
+      expect(created.length).toBeGreaterThanOrEqual(10);
+      // A request that got no answer was never started (refused, or reset while it still
+      // waited to be accepted): none was cut after it had changed something.
+      const unanswered = emails.filter((_, i) => typeof results[i] === 'string');
+      if (unanswered.length > 0) {
+        const written = await server.server.deps.db.kysely
+          .selectFrom('users')
+          .select('email')
+          .where('email', 'in', unanswered)
+          .execute();
+        expect(written).toEqual([]);
+      }
+      // Each created user's invitation goes out (the suite's server shares the database).
+      for (const email of created) {
+        await outboxRow(server.server.deps, email, (row) => row.status === 'sent', `${email} sent`);
+      }
     });
 
     if (database === 'sqlite') {
