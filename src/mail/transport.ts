@@ -1,7 +1,6 @@
 /**
  * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise a mailbox file a day under
- * <data>/mail (and the link in the log), so a laptop needs no mail server. nodemailer builds
- * every message.
+ * <data>/mail, so a laptop needs no mail server. nodemailer builds every message.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,9 +16,14 @@ export interface OutgoingEmail {
   html: string;
 }
 
+/** Where a message that stays on this machine went: the mailbox file it was appended to. */
+export interface LocalDelivery {
+  mailbox: string;
+}
+
 export interface Transport {
   /** Sends one email; throws when it was not delivered (see isPermanent). */
-  send(email: OutgoingEmail): Promise<void>;
+  send(email: OutgoingEmail): Promise<LocalDelivery | void>;
   close(): void;
 }
 
@@ -74,7 +78,9 @@ export function fileTransport(directory: string, clock: () => number = Date.now)
       const now = new Date(clock());
       const entry = `From MAILER-DAEMON ${asctime(now)}\n${escaped.replace(/\n?$/, '\n')}\n`;
       fs.mkdirSync(directory, { recursive: true });
-      fs.appendFileSync(path.join(directory, `${now.toISOString().slice(0, 10)}.mbox`), entry);
+      const mailbox = path.join(directory, `${now.toISOString().slice(0, 10)}.mbox`);
+      fs.appendFileSync(mailbox, entry);
+      return { mailbox };
     },
     close: () => composer.close(),
   };

@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 import type { OutboxTable, Tables } from '../db/tables.js';
 import { linkToken } from '../auth/secrets.js';
 import { render, type TemplateData } from './templates.js';
-import { isPermanent, type Transport } from './transport.js';
+import { isPermanent, type LocalDelivery, type Transport } from './transport.js';
 
 export interface WorkerOptions {
   pollMs: number;
@@ -167,7 +167,7 @@ export function startOutboxWorker(
     data: TemplateData | Error,
     links: Map<string, LinkState>,
   ): Promise<boolean> {
-    let link: string;
+    let delivery: LocalDelivery | void;
     try {
       if (data instanceof Error) throw data;
       const state = links.get(data.tokenId);
@@ -180,19 +180,26 @@ export function startOutboxWorker(
       }
       const { userName, accountName, expires_at: expiresAt } = state!;
       const route = data.template === 'invitation' ? '/invitations/accept' : '/password/reset';
-      link = `${deps.config.publicUrl}${route}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
+      const link = `${deps.config.publicUrl}${route}?token=${linkToken(deps.serverSecret, data.tokenId)}`;
       const context = { userName, accountName, expiresAt: Number(expiresAt), link };
       const email = render(data, context);
-      await transport.send({ id: row.id, from: deps.config.mailFrom, to: row.recipient, ...email });
+      const to = row.recipient;
+      delivery = await transport.send({ id: row.id, from: deps.config.mailFrom, to, ...email });
     } catch (error) {
       await failed(row, error);
       return false;
     }
     deps.metrics?.emailDelivery('sent');
-    log.info({ outboxId: row.id, template: row.template }, 'email sent');
-    if (!deps.config.smtpUrl) {
-      // Without SMTP the message is a file; the link in the log lets a developer click through.
-      log.info({ outboxId: row.id, link }, `${row.template} link for ${row.recipient}`);
+    if (delivery) {
+      // Without SMTP the message is in a mailbox file: the log says which, and for whom, but
+      // never holds the link (a log is read by more people than the mailbox).
+      const { mailbox } = delivery;
+      log.info(
+        { outboxId: row.id, template: row.template, mailbox, recipient: row.recipient },
+        `${row.template} email for ${row.recipient} appended to ${mailbox}`,
+      );
+    } else {
+      log.info({ outboxId: row.id, template: row.template }, 'email sent');
     }
     return true;
   }

@@ -2,8 +2,9 @@
  * Decisions of the sign-in pages, as plain functions. No I/O here.
  *
  * Failed sign-ins are throttled over a short sliding window, on three kinds of key:
- * - the email (within the account when the form names one): a password-guessing attack on one
- *   person, from any number of addresses, gets at most EMAIL_LIMIT tries per window;
+ * - the normalised email, one bucket whatever else the form carries (naming an account, any
+ *   account, does not open another): a password-guessing attack on one person, from any number
+ *   of addresses, gets at most EMAIL_LIMIT tries per window;
  * - the client address: one address trying many emails gets at most IP_LIMIT tries per window;
  * - a trusted device (see device.ts): a browser in which this person already signed in is
  *   counted on its own key instead of the two above, so failures caused by someone else never
@@ -24,19 +25,32 @@ export interface ThrottleRule {
 
 export function signInThrottleRules(input: {
   emailNormalized: string;
-  accountId: string | undefined;
   ip: string;
   deviceNonce: string | undefined;
 }): ThrottleRule[] {
   if (input.deviceNonce) return [{ key: `device:${input.deviceNonce}`, limit: DEVICE_LIMIT }];
   return [
-    { key: emailThrottleKey(input.emailNormalized, input.accountId), limit: EMAIL_LIMIT },
+    { key: emailThrottleKey(input.emailNormalized), limit: EMAIL_LIMIT },
     { key: `ip:${input.ip}`, limit: IP_LIMIT },
   ];
 }
 
-export function emailThrottleKey(emailNormalized: string, accountId: string | undefined): string {
-  return `email:${accountId ?? '*'}:${emailNormalized}`;
+/** The one key of an email's failures, for sign-in and for the current password of a change. */
+export function emailThrottleKey(emailNormalized: string): string {
+  return `email:${emailNormalized}`;
+}
+
+/**
+ * A sign-in checks the password against at most this many of the person's accounts when the
+ * form names none, and always makes exactly this many password checks (padded with checks
+ * against nothing), so its work does not depend on how many accounts the email is in. A form
+ * that names an account makes exactly one.
+ */
+export const SIGN_IN_CHECKS = 3;
+
+/** How many password checks a sign-in makes: a function of the form alone, never of the data. */
+export function signInChecks(accountNamed: boolean): number {
+  return accountNamed ? 1 : SIGN_IN_CHECKS;
 }
 
 /**

@@ -4,10 +4,9 @@
  * here knows about HTTP or HTML. Results are plain records that the routes turn into pages.
  */
 import { linkIsLive } from '../auth/token-rules.js';
-import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { inTransaction } from '../db/transaction.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, verifyNothing, verifyPassword } from '../auth/passwords.js';
 import { linkTokenId } from '../auth/secrets.js';
 import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
 import { emailProblem, normalizeEmail } from '../users/rules.js';
@@ -19,6 +18,7 @@ import {
   EMAIL_LIMIT,
   emailThrottleKey,
   RESET_EMAIL_INTERVAL_MS,
+  signInChecks,
   signInThrottleRules,
   THROTTLE_WINDOW_MS,
   throttleDelayMs,
@@ -125,11 +125,7 @@ async function useLink(
       }
       await endSessionsOfUser(trx, user.accountId, user.userId);
       // Proving control of the mailbox lifts the email's sign-in throttle.
-      const emailNormalized = normalizeEmail(view.email);
-      await store.clearFailures(trx, [
-        emailThrottleKey(emailNormalized, undefined),
-        emailThrottleKey(emailNormalized, user.accountId),
-      ]);
+      await store.clearFailures(trx, [emailThrottleKey(normalizeEmail(view.email))]);
       return startSession(trx, { ...user, mustChangePassword: false }, now);
     });
     return signedIn(deps, user, sessionToken);
@@ -172,14 +168,6 @@ export interface SignInInput {
   previousSessionId: string | undefined;
 }
 
-let dummyHash: Promise<string> | undefined;
-
-/** Spends the time of one verification, so an unknown email answers as slowly as a known one. */
-async function verifyNothing(password: string): Promise<void> {
-  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  await verifyPassword(await dummyHash, password);
-}
-
 async function throttleDelay(deps: Deps, rules: ThrottleRule[], now: number): Promise<number> {
   let delay = 0;
   for (const rule of rules) {
@@ -209,48 +197,39 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
     input.deviceCookie,
     candidates.map((c) => ({ accountId: c.account_id, userId: c.user_id })),
   );
-  const rules = signInThrottleRules({
-    emailNormalized,
-    accountId: input.accountId,
-    ip: input.ip,
-    deviceNonce,
-  });
+  const rules = signInThrottleRules({ emailNormalized, ip: input.ip, deviceNonce });
   const retryAfterMs = await throttleDelay(deps, rules, now);
   if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
 
-  const withPassword = candidates.filter((c) => c.state === 'active' && c.password_hash);
-  const withTemporary = candidates.filter(
-    (c) =>
+  // Each account the password may open, oldest membership first: a password or a live
+  // temporary password.
+  const checkable = candidates.flatMap((c) => {
+    if (c.state === 'active' && c.password_hash) {
+      return [{ candidate: c, hash: c.password_hash, temporary: false }];
+    }
+    const liveTemporary =
       c.state === 'pending' &&
       c.invite_mode === 'temporary_password' &&
       c.secret_hash &&
-      (c.invitation_expires_at ?? 0) > now,
-  );
+      (c.invitation_expires_at ?? 0) > now;
+    return liveTemporary ? [{ candidate: c, hash: c.secret_hash!, temporary: true }] : [];
+  });
+  // Exactly signInChecks() verifications, whatever was found: an unknown email, one account
+  // and several cost the same. Past that many accounts, the form must name one.
   const password = normalizePassword(input.password);
-  if (withPassword.length === 0 && withTemporary.length === 0) {
-    if (candidates.some((c) => c.state === 'active' && !c.password_hash)) return { kind: 'sso' };
-    await verifyNothing(password);
-    await store.recordFailures(
-      deps.db.kysely,
-      rules.map((r) => r.key),
-      now,
-    );
-    return { kind: 'wrong' };
-  }
+  const count = signInChecks(input.accountId !== undefined);
+  const slots = checkable.slice(0, count);
+  const verified = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      slots[i] ? verifyPassword(slots[i].hash, password) : verifyNothing(password),
+    ),
+  );
+  const matches = slots.filter((_, i) => verified[i]);
 
-  const matches: Array<{ candidate: store.SignInCandidate; temporary: boolean }> = [];
-  for (const candidate of withPassword) {
-    if (await verifyPassword(candidate.password_hash!, password)) {
-      matches.push({ candidate, temporary: false });
-    }
-  }
-  for (const candidate of withTemporary) {
-    if (await verifyPassword(candidate.secret_hash!, password)) {
-      matches.push({ candidate, temporary: true });
-    }
-  }
   const first = matches[0];
   if (!first) {
+    if (checkable.length === 0 && candidates.some((c) => c.state === 'active' && !c.password_hash))
+      return { kind: 'sso' };
     await store.recordFailures(
       deps.db.kysely,
       rules.map((r) => r.key),
@@ -271,10 +250,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
   const user = { accountId: first.candidate.account_id, userId: first.candidate.user_id };
   const sessionToken = await inTransaction(deps.db, async (trx) => {
     if (input.previousSessionId) await deleteSession(trx, input.previousSessionId);
-    await store.clearFailures(trx, [
-      emailThrottleKey(emailNormalized, undefined),
-      emailThrottleKey(emailNormalized, user.accountId),
-    ]);
+    await store.clearFailures(trx, [emailThrottleKey(emailNormalized)]);
     await store.purgeFailuresBefore(trx, now - THROTTLE_WINDOW_MS);
     return startSession(trx, { ...user, mustChangePassword: first.temporary }, now);
   });
@@ -337,9 +313,7 @@ export async function changePassword(
   const currentHash = await store.findPasswordHash(deps.db.kysely, user.accountId, user.userId);
   if (!currentHash) return { kind: 'no-password' };
   const now = deps.clock();
-  const rules = [
-    { key: emailThrottleKey(normalizeEmail(session.email), user.accountId), limit: EMAIL_LIMIT },
-  ];
+  const rules = [{ key: emailThrottleKey(normalizeEmail(session.email)), limit: EMAIL_LIMIT }];
   const retryAfterMs = await throttleDelay(deps, rules, now);
   if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
   if (!(await verifyPassword(currentHash, normalizePassword(input.current)))) {

@@ -35,8 +35,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         description:
           'The email (case-insensitive) is the idempotency key. No user: 201. Invited + email_link or ' +
           'temporary_password: 200 with the user as it is (no new email or password). Invited or expired + ' +
-          'none: activated as an SSO user, 200. Expired + email_link or temporary_password: a new invitation ' +
-          "with the request's name, role, is_developer and mode, 201. Active or deleted: 409.",
+          "none: activated as an SSO user with the request's name, role and is_developer, 200 (its " +
+          'invitation is revoked). Expired + email_link or temporary_password: a new invitation with the ' +
+          "request's name, role, is_developer and mode, 201. So whenever a create changes an existing " +
+          "user, the request's name, role and is_developer replace the stored ones. Active or deleted: 409.",
         body: CreateUserBody,
         response: {
           201: Type.Unsafe({ $ref: 'CreateUserResponse#' }),

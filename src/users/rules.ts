@@ -37,7 +37,12 @@ export type CreateDecision =
   | { action: 'reinvite' }
   | { action: 'refuse'; reason: string };
 
-/** The email-keyed idempotency table of POST /v2/users, one row per existing status. */
+/**
+ * The email-keyed idempotency table of POST /v2/users, one row per existing status. Both
+ * actions that change an existing user, `activate` and `reinvite`, give it the request's name,
+ * role and is_developer (the request is the caller's latest word on who the person is);
+ * `return-as-is` changes nothing.
+ */
 export function decideCreate(
   existing: CurrentStatus | undefined,
   mode: InviteMode,

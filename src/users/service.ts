@@ -163,26 +163,31 @@ async function createInTransaction(
   const decision = decideCreate(existingStatus, request.inviteMode);
   if (decision.action === 'refuse') throw new Conflict(decision.reason);
   if (decision.action === 'return-as-is') return { created: false, user: toUser(existing!, now) };
-  if (decision.action === 'activate') {
-    await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
-    await store.updateUser(trx, actor.accountId, existing!.id, { state: 'active' }, now);
-    const row = await store.findUserById(trx, actor.accountId, existing!.id);
-    return { created: false, user: toUser(row!, now) };
-  }
-
   // The answer is built from what this transaction wrote, not read back.
   let written: UsersTable;
-  if (decision.action === 'reinvite') {
+  if (decision.action === 'activate' || decision.action === 'reinvite') {
+    // One rule for both: a create that changes an existing user writes the request's name, role
+    // and is_developer, whatever the invitation it replaces had said.
+    const activate = decision.action === 'activate';
     await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
-    const changes = { name: request.name, role: request.role, isDeveloper: request.isDeveloper };
+    const changes: store.UserChanges = {
+      name: request.name,
+      role: request.role,
+      isDeveloper: request.isDeveloper,
+      ...(activate ? { state: 'active' as const } : {}),
+    };
     await store.updateUser(trx, actor.accountId, existing!.id, changes, now);
     written = {
       ...existing!,
       name: request.name,
       role: request.role,
       is_developer: request.isDeveloper ? 1 : 0,
+      state: activate ? 'active' : existing!.state,
       updated_at: now,
     };
+    if (activate) {
+      return { created: false, user: toUser({ ...written, invitation_expires_at: null }, now) };
+    }
   } else {
     written = await store.insertUser(
       trx,

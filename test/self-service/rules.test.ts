@@ -78,9 +78,9 @@ describe('sign-in throttle', () => {
   });
 
   it('counts a trusted device on its own key instead of the email and the address', () => {
-    const base = { emailNormalized: 'a@example.com', accountId: undefined, ip: '10.0.0.1' };
+    const base = { emailNormalized: 'a@example.com', ip: '10.0.0.1' };
     expect(signInThrottleRules({ ...base, deviceNonce: undefined }).map((r) => r.key)).toEqual([
-      'email:*:a@example.com',
+      'email:a@example.com',
       'ip:10.0.0.1',
     ]);
     expect(signInThrottleRules({ ...base, deviceNonce: 'n' }).map((r) => r.key)).toEqual([

@@ -206,14 +206,24 @@ describeEachDatabase('users API', (database) => {
       }
     });
 
-    it('expired + none activates: 200', async () => {
+    it("expired + none activates with the request's name, role and is_developer: 200", async () => {
       const email = uniqueEmail();
       await post(member(email));
       roster.clock.advance(8 * DAY);
       try {
-        const again = await post(member(email, 'none'));
+        const again = await post({
+          ...member(email, 'none'),
+          name: 'Renamed',
+          role: { type: 'predefined', name: 'annotator' },
+        });
         expect(again.status).toBe(200);
-        expect(again.body.status).toBe('active');
+        expect(again.body).toMatchObject({
+          status: 'active',
+          name: 'Renamed',
+          role: { name: 'annotator' },
+          is_developer: false,
+        });
+        await expectStored(again.body);
       } finally {
         roster.clock.advance(-8 * DAY);
       }
