@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
 import { methodNotAllowed, type RouteTable } from './method-not-allowed.js';
+import { validationErrors } from './validation-errors.js';
 import {
   Conflict,
   DomainError,
@@ -96,20 +97,6 @@ function clientErrorDetail(error: FastifyError): string | undefined {
   }
 }
 
-function validationErrors(error: FastifyError): FieldError[] {
-  return (error.validation ?? []).map((v) => {
-    const params = v.params as Record<string, unknown>;
-    const where = (error.validationContext ?? 'body') as string;
-    let field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (v.keyword === 'required') field = [field, params.missingProperty].filter(Boolean).join('.');
-    if (v.keyword === 'additionalProperties') {
-      field = [field, params.additionalProperty].filter(Boolean).join('.');
-      return { field: field || where, message: 'is not a known field' };
-    }
-    return { field: field || where, message: v.message ?? 'is invalid' };
-  });
-}
-
 /**
  * `notFoundPage`: the HTML a visitor's browser gets for a path that is no page (the API's
  * callers, and any request under /v2, get a problem).
@@ -125,7 +112,7 @@ export function registerProblemHandlers(
       return sendProblem(reply, status, error.message, error.errors);
     }
     if (error.validation) {
-      const errors = validationErrors(error);
+      const errors = validationErrors(error.validation, error.validationContext ?? 'body');
       const first = errors[0];
       const detail = first ? `${first.field} ${first.message}` : 'Request is invalid';
       return sendProblem(reply, 400, detail, errors);

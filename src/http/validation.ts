@@ -13,6 +13,8 @@ function ajv(options: Options): Ajv {
     useDefaults: true,
     allErrors: false,
     strict: false,
+    // Errors carry their schema and value, so that they can be told in words (validation-errors.ts).
+    verbose: true,
     ...options,
   });
   addFormats.default(instance);
