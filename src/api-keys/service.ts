@@ -11,6 +11,7 @@ import { inTransaction } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Unprocessable } from '../errors.js';
 import type { Position } from '../cursor.js';
 import { normalizeName } from '../users/rules.js';
+import { confirmCaller } from '../users/service.js';
 import * as store from './store.js';
 
 export interface NewKey {
@@ -74,8 +75,9 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
       { field: 'expires_at', message: 'is in the past' },
     ]);
   }
-  return inTransaction(deps.db, (trx) =>
-    issueKey(
+  return inTransaction(deps.db, async (trx) => {
+    await confirmCaller(trx, actor);
+    return issueKey(
       trx,
       {
         accountId: actor.accountId,
@@ -86,8 +88,8 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
         expiresAt: input.expiresAt ?? null,
       },
       now,
-    ),
-  );
+    );
+  });
 }
 
 export interface ListKeysInput {
@@ -140,7 +142,7 @@ async function findManagedKey(trx: Trx, actor: Actor, keyId: string) {
 
 export async function revokeKey(deps: Deps, actor: Actor, keyId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    await findManagedKey(trx, actor, keyId);
+    await findManagedKey(trx, await confirmCaller(trx, actor), keyId);
     await store.revokeKey(trx, actor.accountId, keyId, deps.clock());
   });
   await deps.keys.settled();
@@ -153,8 +155,9 @@ export interface RefreshKeyInput {
 
 export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input: RefreshKeyInput) {
   const refreshed = await inTransaction(deps.db, async (trx) => {
+    const caller = await confirmCaller(trx, actor);
     const now = deps.clock();
-    const old = await findManagedKey(trx, actor, keyId);
+    const old = await findManagedKey(trx, caller, keyId);
     if (keyIsRevoked(old, now))
       throw new Invalid('This API key is revoked and cannot be refreshed');
     if (keyIsExpired(old, now))

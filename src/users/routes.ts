@@ -137,7 +137,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         summary: 'Update a user',
         description:
           'name needs USER_UPDATE; including is_developer at all needs the admin role. Setting a field to ' +
-          'its current value changes nothing. Any other field is a 400.',
+          'its current value changes nothing. Any other field is a 400. Setting is_developer to false ' +
+          "on the account's last active admin developer is a 409: an account always keeps one.",
         params: UserIdParams,
         body: UpdateUserBody,
         response: {
@@ -145,6 +146,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
           ...problems({
             400: 'Empty or invalid body',
             404: 'No such user',
+            409: 'It would leave the account without an active admin developer',
             ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
           }),
@@ -174,11 +176,17 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         summary: 'Delete (block) a user (USER_DELETE)',
         description:
           'Terminal: the user becomes inactive, its API keys, sessions and pending tokens stop working at ' +
-          'once. 204 again for an already deleted user. Deleting yourself is a 400.',
+          'once. 204 again for an already deleted user. Deleting yourself is a 400; deleting the ' +
+          "account's last active admin developer is a 409.",
         params: UserIdParams,
         response: {
           204: Type.Null({ description: 'Deleted' }),
-          ...problems({ 400: 'You cannot delete yourself', 404: 'No such user', ...AUTH_PROBLEMS }),
+          ...problems({
+            400: 'You cannot delete yourself',
+            404: 'No such user',
+            409: 'It would leave the account without an active admin developer',
+            ...AUTH_PROBLEMS,
+          }),
         },
       },
     },

@@ -128,3 +128,51 @@ export function normalizeName(name: string): { name: string } | { problem: strin
   }
   return { name: trimmed };
 }
+
+/** What the last-admin rule needs to know of a user. */
+export interface AdminStanding {
+  role: RoleName;
+  state: UserState;
+  isDeveloper: boolean;
+}
+
+/** An active admin who may use the API: what every account keeps at least one of. */
+export function isActiveAdminDeveloper(user: AdminStanding): boolean {
+  return user.state === 'active' && user.role === 'admin' && user.isDeveloper;
+}
+
+/**
+ * Why a change to one user would leave its account without an active admin developer, or
+ * undefined when it would not. `adminDeveloperIds` are the account's active admin developers
+ * before the change, `after` what the user would be after it, and `change` names the change
+ * ("Deleting this user") for the answer.
+ */
+export function lastAdminDeveloperProblem(
+  adminDeveloperIds: readonly string[],
+  userId: string,
+  after: AdminStanding,
+  change: string,
+): string | undefined {
+  const others = adminDeveloperIds.filter((id) => id !== userId).length;
+  if (others > 0 || isActiveAdminDeveloper(after)) return undefined;
+  return (
+    `${change} would leave the account without an active admin who may use the API ` +
+    '(an active admin with is_developer true); add another admin developer first'
+  );
+}
+
+/**
+ * Why the caller of the API, as stored when its change runs, may no longer change anything, or
+ * undefined. (It was checked when its request arrived; it may have been deleted or made a
+ * non-developer since.)
+ */
+export function callerProblem(caller: AdminStanding | undefined): string | undefined {
+  if (!caller || caller.state === 'inactive') {
+    return 'Your user was deleted while this request was waiting; nothing was changed';
+  }
+  if (caller.state !== 'active') return 'Your user is not active; nothing was changed';
+  if (!caller.isDeveloper) {
+    return 'Your user is no longer a developer and may not use the API; nothing was changed';
+  }
+  return undefined;
+}

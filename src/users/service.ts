@@ -12,12 +12,16 @@ import { inTransaction, type Trx } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Conflict } from '../errors.js';
 import type { Position } from '../cursor.js';
 import { enqueueEmail, inTransactionWithEmail, type QueuedEmail } from '../mail/outbox.js';
+import { holdAccount, type AccountHold } from '../accounts/store.js';
 import {
+  callerProblem,
   decideCreate,
   defaultIsDeveloper,
   deriveStatus,
   emailProblem,
   invitationExpiresAt,
+  isActiveAdminDeveloper,
+  lastAdminDeveloperProblem,
   normalizeEmail,
   normalizeName,
   PASSWORD_RESET_TTL_MS,
@@ -68,6 +72,53 @@ async function findVisibleUser(db: Trx | Deps['db']['kysely'], actor: Actor, use
   const row = await store.findUserById(db, actor.accountId, userId);
   if (!row || row.state === 'inactive') throw userNotFound();
   return row;
+}
+
+/**
+ * The caller as stored now, inside the transaction of its change: first holds the account (see
+ * holdAccount), then refuses a caller deleted or made a non-developer since its request was
+ * let in, and returns it with its current role, which the change then checks its permission
+ * against. So a change never acts for a caller that another change has already removed.
+ */
+export async function confirmCaller(
+  trx: Trx,
+  actor: Actor,
+  hold: AccountHold = 'shared',
+): Promise<Actor> {
+  await holdAccount(trx, actor.accountId, hold);
+  const row = await store.findStanding(trx, actor.accountId, actor.userId);
+  const problem = callerProblem(
+    row && { role: row.role, state: row.state, isDeveloper: row.is_developer === 1 },
+  );
+  if (problem !== undefined) throw new Forbidden(problem);
+  return { ...actor, role: row!.role };
+}
+
+/**
+ * Refuses (409) a change that would leave the account without an active admin developer:
+ * `before` is the user as stored, `after` what the change would make of it.
+ */
+async function keepAnAdminDeveloper(
+  trx: Trx,
+  accountId: string,
+  before: store.UserRow,
+  after: { state?: 'inactive'; isDeveloper?: boolean },
+  change: string,
+): Promise<void> {
+  const standing = {
+    role: before.role,
+    state: before.state,
+    isDeveloper: before.is_developer === 1,
+  };
+  if (!isActiveAdminDeveloper(standing)) return;
+  const adminDevelopers = await store.activeAdminDeveloperIds(trx, accountId, 2);
+  const problem = lastAdminDeveloperProblem(
+    adminDevelopers,
+    before.id,
+    { ...standing, ...after },
+    change,
+  );
+  if (problem) throw new Conflict(problem);
 }
 
 /** The same, locked for the rest of the transaction (see store.lockUser). */
@@ -152,6 +203,7 @@ async function createInTransaction(
   request: CreateRequest,
   password: PreparedPassword | undefined,
 ): Promise<CreateUserResult> {
+  require(await confirmCaller(trx, actor), 'USER_CREATE');
   const now = deps.clock();
   let existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
   if (existing && (await store.lockUser(trx, actor.accountId, existing.id))) {
@@ -337,12 +389,31 @@ export async function updateUser(
   }
   let keysChanged = false;
   const user = await inTransaction(deps.db, async (trx) => {
+    const caller = await confirmCaller(
+      trx,
+      actor,
+      input.isDeveloper === undefined ? 'shared' : 'exclusive',
+    );
+    if (input.name !== undefined) require(caller, 'USER_UPDATE');
+    if (input.isDeveloper !== undefined && caller.role !== 'admin') {
+      throw new Forbidden('Only admins may change is_developer');
+    }
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     const changes: store.UserChanges = {};
     if (name !== undefined && name !== row.name) changes.name = name;
     if (input.isDeveloper !== undefined && input.isDeveloper !== (row.is_developer === 1)) {
       changes.isDeveloper = input.isDeveloper;
+    }
+    if (changes.isDeveloper === false) {
+      const what = userId === actor.userId ? 'Setting your own' : "Setting this user's";
+      await keepAnAdminDeveloper(
+        trx,
+        actor.accountId,
+        row,
+        { isDeveloper: false },
+        `${what} is_developer to false`,
+      );
     }
     keysChanged = changes.isDeveloper !== undefined;
     if (Object.keys(changes).length === 0) return toUser(row, now);
@@ -357,11 +428,19 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
   require(actor, 'USER_DELETE');
   if (userId === actor.userId) throw new Invalid('You cannot delete yourself');
   const deleted = await inTransaction(deps.db, async (trx) => {
+    require(await confirmCaller(trx, actor, 'exclusive'), 'USER_DELETE');
     const now = deps.clock();
     await store.lockUser(trx, actor.accountId, userId);
     const row = await store.findUserById(trx, actor.accountId, userId);
     if (!row) throw userNotFound();
     if (row.state === 'inactive') return false;
+    await keepAnAdminDeveloper(
+      trx,
+      actor.accountId,
+      row,
+      { state: 'inactive' },
+      'Deleting this user',
+    );
     await store.updateUser(trx, actor.accountId, userId, { state: 'inactive' }, now);
     await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
     await revokeKeysOfUser(trx, actor.accountId, userId, now);
@@ -377,6 +456,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
 export async function resendInvitation(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_CREATE');
   await inTransactionWithEmail(deps, async (trx, email) => {
+    require(await confirmCaller(trx, actor), 'USER_CREATE');
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     const status = deriveStatus(row.state, row.invitation_expires_at, now);
@@ -391,6 +471,7 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
 export async function resetPassword(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_UPDATE');
   await inTransactionWithEmail(deps, async (trx, email) => {
+    require(await confirmCaller(trx, actor), 'USER_UPDATE');
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     if (row.state !== 'active') {

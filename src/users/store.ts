@@ -265,3 +265,38 @@ export async function lockUser(trx: Trx, accountId: string, userId: string): Pro
     .execute();
   return true;
 }
+
+/** A user's role, state and developer flag, as the account's rules need them. */
+export function findStanding(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+): Promise<Pick<UsersTable, 'role' | 'state' | 'is_developer'> | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['role', 'state', 'is_developer'])
+    .where('account_id', '=', accountId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}
+
+/**
+ * Ids of the account's active admin developers, at most `limit` of them (two tell whether one
+ * other than a given user remains).
+ */
+export async function activeAdminDeveloperIds(
+  db: Queryable,
+  accountId: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('role', '=', 'admin')
+    .where('state', '=', 'active')
+    .where('is_developer', '=', 1)
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

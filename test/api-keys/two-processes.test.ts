@@ -3,8 +3,6 @@
  * longer a developer, through one process, is refused by the other at its next request,
  * although that process had the key and its owner cached (auth/key-cache.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   describeEachDatabase,
@@ -12,52 +10,16 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** A second server, a process of its own, on the same database; resolves with its URL. */
-async function startSecondProcess(
-  databaseUrl: string,
-): Promise<{ url: string; child: ChildProcess }> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('ROSTER_')),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ROSTER_DATABASE_URL: databaseUrl,
-      ROSTER_API_RATE_LIMIT: '0',
-      ROSTER_LOG_LEVEL: 'info',
-    },
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-      if (match) resolve({ url: match[1]!, child });
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.on('exit', (code) => reject(new Error(`second process exited (${code}):\n${output}`)));
-  });
-}
+import { databaseUrlOf, startServerProcess, type ServerProcess } from '../support/processes.js';
 
 describeEachDatabase('two processes on one database', (database) => {
   let first: TestRoster;
-  let second: { url: string; child: ChildProcess };
+  let second: ServerProcess;
   let admin: Caller;
 
   beforeAll(async () => {
     first = await startRoster(database);
-    second = await startSecondProcess(
-      first.server.deps.config.database.dialect === 'sqlite'
-        ? `sqlite:${first.server.deps.config.database.file}`
-        : first.server.deps.config.database.url,
-    );
+    second = await startServerProcess(databaseUrlOf(first));
     admin = await first.newAccount();
   }, 60_000);
 

@@ -1,8 +1,9 @@
 /**
  * Invariants that must hold after any scenario, checked straight in the database:
  * one user per (account, normalised email); at most one live token per purpose per user;
- * every outbox row pending, processing with a live lease, sent or dead; and no plaintext
- * secret anywhere in the database or in the captured logs.
+ * at least one active admin developer per account; every outbox row pending, processing with
+ * a live lease, sent or dead; and no plaintext secret anywhere in the database or in the
+ * captured logs.
  */
 import { expect } from 'vitest';
 import { sql } from 'kysely';
@@ -32,6 +33,24 @@ export async function checkInvariants(
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
   expect(liveTwice, 'at most one live token per purpose per user').toEqual([]);
+
+  const withoutAdmin = await k
+    .selectFrom('accounts as a')
+    .select('a.id')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('users as u')
+            .select('u.id')
+            .whereRef('u.account_id', '=', 'a.id')
+            .where('u.role', '=', 'admin')
+            .where('u.state', '=', 'active')
+            .where('u.is_developer', '=', 1),
+        ),
+      ),
+    )
+    .execute();
+  expect(withoutAdmin, 'at least one active admin developer per account').toEqual([]);
 
   const now = options.now ?? Date.now();
   const badOutbox = await k

@@ -9,8 +9,8 @@ const CONTRACT: Record<string, [string, number[]]> = {
   'POST /v2/users': ['create_user', [200, 201, 400, 401, 403, 409, 415, 429]],
   'GET /v2/users': ['list_users', [200, 400, 401, 403, 429]],
   'GET /v2/users/{user_id}': ['get_user', [200, 401, 403, 404, 429]],
-  'PATCH /v2/users/{user_id}': ['update_user', [200, 400, 401, 403, 404, 415, 429]],
-  'DELETE /v2/users/{user_id}': ['delete_user', [204, 400, 401, 403, 404, 429]],
+  'PATCH /v2/users/{user_id}': ['update_user', [200, 400, 401, 403, 404, 409, 415, 429]],
+  'DELETE /v2/users/{user_id}': ['delete_user', [204, 400, 401, 403, 404, 409, 429]],
   'POST /v2/users/{user_id}/resend-invitation': [
     'resend_user_invitation',
     [204, 400, 401, 403, 404, 429],
