@@ -73,6 +73,7 @@ export const PageQuery = {
 
 /** Routes that take a JSON body. */
 export const JSON_BODY_PROBLEMS = {
+  413: 'The body is larger than 64 KiB',
   415: 'The body is not application/json',
 };
 
@@ -80,4 +81,5 @@ export const AUTH_PROBLEMS = {
   401: 'Missing, malformed, unknown, revoked or expired API key',
   403: "The key's user is not a developer, or is no longer active, or lacks the permission",
   429: 'Too many requests for this API key; see Retry-After',
+  503: 'The database cannot be reached just now; try again shortly',
 };

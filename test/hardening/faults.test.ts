@@ -180,8 +180,9 @@ describe('killed with SIGKILL after committing a create, before sending', () => 
     proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const match = /Roster listening on (http:\/\/\S+?) /.exec(output);
-      if (match) {
+      // "started" is logged last, after the first start's banner (and its key).
+      const match = /Roster listening on (http:\/\/[\d.:]+)/.exec(output);
+      if (match && /Roster \S+ started/.test(output)) {
         const key = /rstr_[A-Za-z0-9_-]+/.exec(output)?.[0];
         return { process: proc, url: match[1]!, key, output: () => output };
       }

@@ -82,6 +82,20 @@ export interface ApiResponse {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/**
+ * Writes the statuses this server's /v2 routes answered (from its /metrics) for the run's
+ * check against /openapi.json (documented-statuses.ts).
+ */
+async function recordStatuses(url: string): Promise<void> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const answered = [
+    ...text.matchAll(
+      /^roster_http_request_duration_seconds_count\{method="(\w+)",route="(\/v2[^"]*)",status="(\d+)"\}/gm,
+    ),
+  ].map(([, method, route, status]) => `${method} ${route!.replace(/\/$/, '')} ${status}\n`);
+  fs.appendFileSync(inject('statusesFile'), answered.join(''));
+}
+
 export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomBytes(5).toString('hex')}@example.com`;
 }
@@ -189,6 +203,7 @@ export async function startRoster(
       return { key: made.apiKey, userId: created.body.id, accountId: admin.accountId, email };
     },
     async close() {
+      await recordStatuses(server.url);
       await server.close();
       if (!options.smtp) await smtp.close();
       await own?.drop();
