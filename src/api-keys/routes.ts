@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import type { ApiKeysTable } from '../db/tables.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { decodeId, encodeId } from '../http/global-id.js';
-import { isoTime } from '../http/time.js';
+import { isoTime, parseDateTime } from '../http/time.js';
 import { NotFound } from '../errors.js';
 import {
   AUTH_PROBLEMS,
@@ -108,7 +108,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         keyType: body.key_type,
         name: body.name,
         description: body.description,
-        expiresAt: body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined,
+        expiresAt:
+          body.expires_at !== undefined ? parseDateTime(body.expires_at, 'expires_at') : undefined,
       });
       return reply.code(201).send({ ...toWireKey(row, deps.clock()), key: secret });
     },
@@ -215,7 +216,10 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         request.actor!,
         internalKeyId(request.params.api_key_id),
         {
-          expiresAt: body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined,
+          expiresAt:
+            body.expires_at !== undefined
+              ? parseDateTime(body.expires_at, 'expires_at')
+              : undefined,
           gracePeriodSeconds: body.grace_period_seconds,
         },
       );

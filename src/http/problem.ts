@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
 import { methodNotAllowed, type RouteTable } from './method-not-allowed.js';
+import { readDateTime } from './time.js';
 import {
   Conflict,
   DomainError,
@@ -105,6 +106,12 @@ function validationErrors(error: FastifyError): FieldError[] {
     if (v.keyword === 'additionalProperties') {
       field = [field, params.additionalProperty].filter(Boolean).join('.');
       return { field: field || where, message: 'is not a known field' };
+    }
+    // Ajv is verbose (validation.ts): the error carries the refused value.
+    const data = (v as { data?: unknown }).data;
+    if (v.keyword === 'format' && params.format === 'date-time' && typeof data === 'string') {
+      const read = readDateTime(data);
+      if ('problem' in read) return { field: field || where, message: read.problem };
     }
     return { field: field || where, message: v.message ?? 'is invalid' };
   });
