@@ -159,13 +159,16 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         keyType: query.key_type,
         userId,
         limit: query.limit,
-        after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
+        after:
+          query.cursor !== undefined
+            ? decodeCursor(deps.serverSecret, 'api-keys', query.cursor)
+            : undefined,
       });
       const now = deps.clock();
       return {
         api_keys: page.keys.map((key) => toWireKey(key, now)),
         pagination: page.next
-          ? { has_more: true, next_cursor: encodeCursor(page.next) }
+          ? { has_more: true, next_cursor: encodeCursor(deps.serverSecret, 'api-keys', page.next) }
           : { has_more: false },
       };
     },
