@@ -7,6 +7,7 @@ import { Conflict, Invalid, NotFound } from '../errors.js';
 import { issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
+import { isStorableText } from '../text.js';
 
 export interface Bootstrapped {
   accountId: string;
@@ -97,6 +98,7 @@ export async function mintKeyForUser(
   input: { email: string; accountId?: string; name?: string },
 ): Promise<Bootstrapped> {
   const accountId = input.accountId !== undefined ? accountIdFrom(input.accountId) : undefined;
+  if (!isStorableText(input.email)) throw new NotFound('No user with this email');
   return inTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     let query = trx

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import type { ApiKeysTable } from '../db/tables.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { decodeId, encodeId } from '../http/global-id.js';
-import { isoTime } from '../http/time.js';
+import { isoTime, parseDateTime } from '../http/time.js';
 import { NotFound } from '../errors.js';
 import {
   AUTH_PROBLEMS,
@@ -108,7 +108,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         keyType: body.key_type,
         name: body.name,
         description: body.description,
-        expiresAt: body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined,
+        expiresAt:
+          body.expires_at !== undefined ? parseDateTime(body.expires_at, 'expires_at') : undefined,
       });
       return reply.code(201).send({ ...toWireKey(row, deps.clock()), key: secret });
     },
@@ -158,13 +159,16 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         keyType: query.key_type,
         userId,
         limit: query.limit,
-        after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
+        after:
+          query.cursor !== undefined
+            ? decodeCursor(deps.serverSecret, 'api-keys', query.cursor)
+            : undefined,
       });
       const now = deps.clock();
       return {
         api_keys: page.keys.map((key) => toWireKey(key, now)),
         pagination: page.next
-          ? { has_more: true, next_cursor: encodeCursor(page.next) }
+          ? { has_more: true, next_cursor: encodeCursor(deps.serverSecret, 'api-keys', page.next) }
           : { has_more: false },
       };
     },
@@ -215,7 +219,10 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         request.actor!,
         internalKeyId(request.params.api_key_id),
         {
-          expiresAt: body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined,
+          expiresAt:
+            body.expires_at !== undefined
+              ? parseDateTime(body.expires_at, 'expires_at')
+              : undefined,
           gracePeriodSeconds: body.grace_period_seconds,
         },
       );

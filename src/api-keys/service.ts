@@ -10,8 +10,8 @@ import type { Actor } from '../auth/permissions.js';
 import { inTransaction } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Unprocessable } from '../errors.js';
 import type { Position } from '../cursor.js';
-import { normalizeName } from '../users/rules.js';
 import { confirmCaller } from '../users/service.js';
+import { checkText } from '../text.js';
 import * as store from './store.js';
 
 export interface NewKey {
@@ -29,6 +29,11 @@ export async function issueKey(
   key: NewKey,
   now: number,
 ): Promise<{ row: ApiKeysTable; secret: string }> {
+  // Checked by the callers (time.ts parses every date-time); this only keeps a bad value from
+  // being stored, failing the whole transaction instead.
+  if (key.expiresAt != null && !Number.isSafeInteger(key.expiresAt)) {
+    throw new Error(`an expiry must be epoch milliseconds, not ${key.expiresAt}`);
+  }
   const secret = generateApiKey();
   const row: ApiKeysTable = {
     id: newId(now),
@@ -63,12 +68,30 @@ export function checkKeyType(keyType: unknown): void {
   if (keyType !== 'user') throw new Invalid('Service keys are not supported; use key_type user');
 }
 
+export const KEY_NAME_MAX = 255;
+export const KEY_DESCRIPTION_MAX = 1000;
+
+/** A human-readable field of a key, checked by the text policy (text.ts), or a 400 naming it. */
+function keyText(field: string, value: string, rules: Parameters<typeof checkText>[1]): string {
+  const checked = checkText(value, rules);
+  if ('problem' in checked) {
+    throw new Invalid(`${field} ${checked.problem}`, [{ field, message: checked.problem }]);
+  }
+  return checked.text;
+}
+
 export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput) {
   checkKeyType(input.keyType);
-  const name = normalizeName(input.name);
-  if ('problem' in name) {
-    throw new Invalid(`name ${name.problem}`, [{ field: 'name', message: name.problem }]);
-  }
+  // The name is trimmed; the description is kept as given.
+  const name = keyText('name', input.name, { max: KEY_NAME_MAX, trim: true });
+  const description =
+    input.description !== undefined
+      ? keyText('description', input.description, {
+          max: KEY_DESCRIPTION_MAX,
+          trim: false,
+          allowEmpty: true,
+        })
+      : null;
   const now = deps.clock();
   if (input.expiresAt !== undefined && input.expiresAt <= now) {
     throw new Invalid('expires_at must be in the future', [
@@ -83,8 +106,8 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
         accountId: actor.accountId,
         userId: actor.userId,
         createdByUserId: actor.userId,
-        name: name.name,
-        description: input.description ?? null,
+        name,
+        description,
         expiresAt: input.expiresAt ?? null,
       },
       now,

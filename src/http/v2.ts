@@ -11,6 +11,8 @@ import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
 import { registerEnumCase } from './enum-case.js';
 import { registerStrictJson } from './json-body.js';
+import { Invalid } from '../errors.js';
+import { unstorableField } from '../text.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,6 +54,15 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
       request.actor = actor;
       done();
     }, done);
+  });
+
+  // A string the databases cannot store (NUL, a lone surrogate) anywhere in the query or the
+  // body is refused here, before any route sees it: the same 400 on SQLite and PostgreSQL.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const field = unstorableField(request.query, 'query') ?? unstorableField(request.body, 'body');
+    if (field === undefined) return done();
+    const message = 'must not contain NUL characters or malformed Unicode (lone surrogates)';
+    done(new Invalid(`${field} ${message}`, [{ field, message }]));
   });
 
   await app.register(usersRoutes, { deps });

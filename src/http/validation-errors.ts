@@ -6,6 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { FieldError } from '../errors.js';
+import { readDateTime } from './time.js';
 
 type Schema = { properties?: Record<string, { const?: unknown }>; anyOf?: Schema[] };
 
@@ -33,10 +34,13 @@ function message(error: ErrorObject): string {
       return `must be at least ${String(params.limit)}`;
     case 'maxItems':
       return `must have at most ${String(params.limit)} items`;
-    case 'format':
-      return params.format === 'date-time'
-        ? 'must be a date-time such as 2026-12-31T23:59:59Z'
-        : `must be a valid ${String(params.format)}`;
+    case 'format': {
+      if (params.format !== 'date-time') return `must be a valid ${String(params.format)}`;
+      const read = typeof error.data === 'string' ? readDateTime(error.data) : undefined;
+      return read && 'problem' in read
+        ? read.problem
+        : 'must be a date-time such as 2026-12-31T23:59:59Z';
+    }
     case 'minProperties': {
       const known = Object.keys((error.parentSchema as Schema | undefined)?.properties ?? {});
       return known.length > 0

@@ -16,6 +16,7 @@ import * as pages from './pages.js';
 import * as service from './service.js';
 import { findAccountName } from './store.js';
 import { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
+import { unstorableField } from '../text.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -114,6 +115,14 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     if (session?.mustChangePassword && !FORCED_CHANGE_ALLOWS.has(path)) {
       return reply.redirect('/password/change', 303);
     }
+  });
+
+  // A form field or query parameter the databases cannot store (NUL, a lone surrogate) is
+  // refused before anything reads it: the same 400 on SQLite and PostgreSQL.
+  app.addHook('preValidation', async (request, reply) => {
+    if (unstorableField(request.query) === undefined && unstorableField(request.body) === undefined)
+      return;
+    return show(reply, pages.errorPage(400, request.id), 400);
   });
 
   // Every form post carries the CSRF token of this browser and session.

@@ -10,6 +10,7 @@ import { hashPassword, verifyNothing, verifyPassword } from '../auth/passwords.j
 import { linkTokenId } from '../auth/secrets.js';
 import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
 import { emailProblem, normalizeEmail } from '../users/rules.js';
+import { isStorableText } from '../text.js';
 import { queuePasswordReset } from '../users/service.js';
 import { inTransactionWithEmail } from '../mail/outbox.js';
 import { endSessionsOfUser, startSession, type Session } from '../sessions/service.js';
@@ -184,7 +185,9 @@ async function throttleDelay(deps: Deps, rules: ThrottleRule[], now: number): Pr
 
 export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResult> {
   const email = input.email.trim();
-  if (!email || !input.password || email.length > 320) return { kind: 'wrong' };
+  if (!email || !input.password || email.length > 320 || !isStorableText(email)) {
+    return { kind: 'wrong' };
+  }
   const emailNormalized = normalizeEmail(email);
   const now = deps.clock();
   const candidates = await store.findSignInCandidates(

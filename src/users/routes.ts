@@ -93,14 +93,17 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       const query = request.query;
       const page = await service.listUsers(deps, request.actor!, {
         limit: query.limit,
-        after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
+        after:
+          query.cursor !== undefined
+            ? decodeCursor(deps.serverSecret, 'users', query.cursor)
+            : undefined,
         emailContains: query.email,
         statuses: query.status,
       });
       return {
         users: page.users.map(toWireUser),
         pagination: page.next
-          ? { has_more: true, next_cursor: encodeCursor(page.next) }
+          ? { has_more: true, next_cursor: encodeCursor(deps.serverSecret, 'users', page.next) }
           : { has_more: false },
       };
     },

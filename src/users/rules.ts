@@ -2,6 +2,7 @@
  * The users feature's decisions, as plain functions of plain data. No I/O here.
  */
 import type { InvitationMode, RoleName, UserState } from '../db/tables.js';
+import { checkText, hasInvisible } from '../text.js';
 
 export type InviteMode = 'none' | InvitationMode;
 export type UserStatus = 'active' | 'invited' | 'expired';
@@ -93,6 +94,11 @@ export function emailProblem(email: string): string | undefined {
   if (email.length > EMAIL_MAX) return `must be at most ${EMAIL_MAX} characters`;
   if (FORBIDDEN_IN_EMAIL.test(email))
     return 'must not contain spaces, control characters or quotes';
+  // So that no new address looks identical to an existing one: nothing that shows nothing,
+  // as given or once normalised (NFKC turns some characters into a space and a mark).
+  if (hasInvisible(email) || hasInvisible(normalizeEmail(email))) {
+    return 'must not contain invisible characters (zero-width, variation selectors, fillers)';
+  }
   const at = email.indexOf('@');
   if (at < 0) return 'must contain @';
   if (email.indexOf('@', at + 1) >= 0) return 'must contain exactly one @';
@@ -114,19 +120,10 @@ export function emailProblem(email: string): string | undefined {
   return undefined;
 }
 
-// Bidirectional overrides and isolates can make a name display as something else.
-const FORBIDDEN_IN_NAME = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-/** Trims a display name; returns it, or why it is refused. */
+/** Trims a display name (a user's or an account's); returns it, or why it is refused. */
 export function normalizeName(name: string): { name: string } | { problem: string } {
-  if (!name.isWellFormed()) return { problem: 'must be valid Unicode' };
-  const trimmed = name.trim();
-  if (trimmed.length === 0) return { problem: 'must not be empty or only white space' };
-  if ([...trimmed].length > NAME_MAX) return { problem: `must be at most ${NAME_MAX} characters` };
-  if (FORBIDDEN_IN_NAME.test(trimmed)) {
-    return { problem: 'must not contain control or text-direction override characters' };
-  }
-  return { name: trimmed };
+  const checked = checkText(name, { max: NAME_MAX, trim: true });
+  return 'problem' in checked ? checked : { name: checked.text };
 }
 
 /** What the last-admin rule needs to know of a user. */

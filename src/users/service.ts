@@ -30,6 +30,7 @@ import {
   type UserStatus,
 } from './rules.js';
 import * as store from './store.js';
+import { isStorableText } from '../text.js';
 import { revokeKeysOfUser } from '../api-keys/store.js';
 import { endSessionsOfUser } from '../sessions/store.js';
 
@@ -335,6 +336,10 @@ export async function listUsers(
   input: ListUsersInput,
 ): Promise<{ users: User[]; next?: Position }> {
   require(actor, 'USER_READ');
+  // No stored address holds what cannot be stored (the API refuses it sooner, as a 400).
+  if (input.emailContains !== undefined && !isStorableText(input.emailContains)) {
+    return { users: [] };
+  }
   const now = deps.clock();
   const statuses =
     input.statuses && input.statuses.length > 0 ? [...new Set(input.statuses)] : USER_STATUSES;

@@ -9,7 +9,7 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
-import { checkInvariants, countRows } from './invariants.js';
+import { checkInvariants, expectNothingCommitted, snapshotRows } from './invariants.js';
 
 interface Case {
   name: string;
@@ -27,6 +27,8 @@ interface Ids {
   user: string;
   otherAccountUser: string;
   apiKey: string;
+  /** A key of the admin that the battery may try to refresh. */
+  spareKey: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -547,6 +549,182 @@ const PATHS_AND_QUERIES: Case[] = [
   },
 ];
 
+/** A cursor of the right shape (59 base64url characters) that the server did not sign. */
+const MADE_UP_CURSOR = Buffer.concat([
+  Buffer.from([0, 0, 0, 0, 0, 1]),
+  Buffer.from('01KAR0000000000000000000000'.slice(0, 26), 'latin1'),
+  Buffer.alloc(12),
+]).toString('base64url');
+
+const key = (patch: Record<string, unknown>) =>
+  json({ key_type: 'user', name: 'battery key', ...patch });
+
+/** Text, numbers and times that each database must refuse alike, before anything is written. */
+const INPUT: Case[] = [
+  ...['0x10', '1e1', '+5', ' 5', '5 ', '05.0', '٥'].flatMap((limit) => [
+    {
+      name: `users limit=${JSON.stringify(limit)}`,
+      method: 'GET',
+      path: `/v2/users?limit=${encodeURIComponent(limit)}`,
+      status: 400,
+      detail: /limit/,
+    },
+    {
+      name: `api-keys limit=${JSON.stringify(limit)}`,
+      method: 'GET',
+      path: `/v2/api-keys?limit=${encodeURIComponent(limit)}`,
+      status: 400,
+      detail: /limit/,
+    },
+  ]),
+  {
+    name: 'made-up cursor of the right shape',
+    method: 'GET',
+    path: `/v2/users?cursor=${MADE_UP_CURSOR}`,
+    status: 400,
+    detail: /cursor/,
+  },
+  {
+    name: 'made-up cursor holding a plain position (time and row id)',
+    method: 'GET',
+    path: `/v2/users?cursor=${Buffer.from(JSON.stringify([0, '01KAR00000000000000000000A'])).toString('base64url')}`,
+    status: 400,
+    detail: /cursor/,
+  },
+  {
+    name: 'made-up API-key cursor of the right shape',
+    method: 'GET',
+    path: `/v2/api-keys?cursor=${MADE_UP_CURSOR}`,
+    status: 400,
+    detail: /cursor/,
+  },
+  {
+    name: 'email filter with NUL',
+    method: 'GET',
+    path: '/v2/users?email=a%00b',
+    status: 400,
+    detail: /email/,
+  },
+  {
+    name: 'email filter that is only NUL',
+    method: 'GET',
+    path: '/v2/users?email=%00',
+    status: 400,
+    detail: /email/,
+  },
+  {
+    name: 'API-key name with NUL',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ name: 'a\u0000b' }),
+    status: 400,
+    detail: /name/,
+  },
+  {
+    name: 'API-key description with NUL',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ description: 'a\u0000b' }),
+    status: 400,
+    detail: /description/,
+  },
+  {
+    name: 'API-key description with a lone surrogate',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: '{"key_type":"user","name":"k","description":"a\\ud800b"}',
+    status: 400,
+    detail: /description/,
+  },
+  {
+    name: 'API-key description with a control character',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ description: 'bell\u0007' }),
+    status: 400,
+    detail: /description/,
+  },
+  {
+    name: 'API-key description with a right-to-left override',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ description: 'ci \u202Egnp.exe' }),
+    status: 400,
+    detail: /description/,
+  },
+  {
+    name: 'API-key name with an escape sequence',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ name: '\u001b[31mred' }),
+    status: 400,
+    detail: /name/,
+  },
+  {
+    name: 'API-key name of only a Hangul filler',
+    method: 'POST',
+    path: '/v2/api-keys',
+    body: key({ name: '\u3164' }),
+    status: 400,
+    detail: /name/,
+  },
+  ...[
+    ['a leap second', '2099-12-31T23:59:60Z', /leap second/],
+    ['30 February', '2099-02-30T00:00:00Z', /expires_at/],
+    ['a year past 9999 in UTC', '9999-12-31T23:59:59-01:00', /9999/],
+    ['no offset', '2099-01-01T00:00:00', /expires_at/],
+  ].flatMap(([label, expiresAt, detail]) => [
+    {
+      name: `API-key create with expires_at of ${label}`,
+      method: 'POST',
+      path: '/v2/api-keys',
+      body: key({ expires_at: expiresAt }),
+      status: 400,
+      detail: detail as RegExp,
+    },
+    {
+      name: `API-key refresh with expires_at of ${label}`,
+      method: 'POST',
+      path: (i: Ids) => `/v2/api-keys/${i.spareKey}/refresh`,
+      body: json({ expires_at: expiresAt }),
+      status: 400,
+      detail: detail as RegExp,
+    },
+  ]),
+  {
+    name: 'user name of only invisible characters',
+    method: 'POST',
+    path: '/v2/users',
+    body: withBody({ name: '\u200B\u2800\u3164' }),
+    status: 400,
+    detail: /name/,
+  },
+  {
+    name: 'user name with a line separator',
+    method: 'POST',
+    path: '/v2/users',
+    body: withBody({ name: 'Eve\u2028Bcc: all@example.com' }),
+    status: 400,
+    detail: /name/,
+  },
+  {
+    name: 'PATCH name of only a braille blank',
+    method: 'PATCH',
+    path: (i) => `/v2/users/${i.user}`,
+    body: json({ name: '\u2800' }),
+    status: 400,
+    detail: /name/,
+  },
+  ...['\u034F', '\uFE0F', '\u180B', '\u3164', '\u2800', '\u200B', '\u00AD'].map((c) => ({
+    name: `email target with ${c} (looks like an existing user)`,
+    method: 'POST',
+    path: '/v2/users',
+    body: withBody({ email: `target${c}@example.com` }),
+    status: 400,
+    detail: /email/,
+  })),
+];
+
 /** node:http for the methods fetch refuses to send (TRACE). */
 async function rawRequest(url: string, init: RequestInit): Promise<Response> {
   const http = await import('node:http');
@@ -586,16 +764,25 @@ describeEachDatabase('bad input', (database) => {
       invite_mode: 'none',
     });
     const keys = await roster.api(admin.key, 'GET', '/v2/api-keys');
-    ids = { user: user.body.id, otherAccountUser: other.userId, apiKey: keys.body.api_keys[0].id };
+    const spare = await roster.api(admin.key, 'POST', '/v2/api-keys', {
+      key_type: 'user',
+      name: 'spare',
+    });
+    ids = {
+      user: user.body.id,
+      otherAccountUser: other.userId,
+      apiKey: keys.body.api_keys[0].id,
+      spareKey: spare.body.id,
+    };
   });
   afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
-  it.each([...CREATE, ...PATCH, ...PATHS_AND_QUERIES].map((c) => [c.name, c] as const))(
+  it.each([...CREATE, ...PATCH, ...PATHS_AND_QUERIES, ...INPUT].map((c) => [c.name, c] as const))(
     '%s',
     async (_name, c) => {
-      const before = await countRows(roster.server.deps.db, admin.accountId);
+      const before = await snapshotRows(roster.server.deps.db);
       const path = typeof c.path === 'function' ? c.path(ids) : c.path.replace('KEY', admin.key);
       const body = typeof c.body === 'function' ? c.body() : c.body;
       const send = c.method === 'TRACE' ? rawRequest : fetch;
@@ -624,7 +811,9 @@ describeEachDatabase('bad input', (database) => {
       expect(text).not.toMatch(
         /\bat .+\.(ts|js):\d+|select |insert |update |sqlite|postgres|node_modules/i,
       );
-      expect(await countRows(roster.server.deps.db, admin.accountId)).toEqual(before);
+      // No committed row from a request that answered 4xx or 5xx, in any table.
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      await expectNothingCommitted(roster.server.deps.db, before, c.name);
     },
   );
 

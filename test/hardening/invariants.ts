@@ -3,7 +3,8 @@
  * one user per (account, normalised email); at most one live token per purpose per user;
  * at least one active admin developer per account; every outbox row pending, processing with
  * a live lease, sent or dead; and no plaintext secret anywhere in the database or in the
- * captured logs.
+ * captured logs. And, through snapshotRows and expectNothingCommitted: no committed row from
+ * a request that answered 4xx or 5xx.
  */
 import { expect } from 'vitest';
 import { sql } from 'kysely';
@@ -107,4 +108,52 @@ export async function countRows(db: Db, accountId: string): Promise<Record<strin
   }>`select max(updated_at) as m from users where account_id = ${accountId}`.execute(db.kysely);
   out.users_updated_at = Number(updated.rows[0]!.m ?? 0);
   return out;
+}
+
+/**
+ * Columns that change on their own, not as a request's outcome: when a key was last used (the
+ * caller's own key, written at most once a minute), when a session was last seen, and what the
+ * outbox worker does with a queued message.
+ */
+const BACKGROUND_COLUMNS: Record<string, string[]> = {
+  api_keys: ['last_used_at'],
+  sessions: ['last_seen_at'],
+  outbox: ['status', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'sent_at'],
+};
+
+const ALL_TABLES = [...TABLES, 'sessions', 'sign_in_failures'];
+
+export type Snapshot = Record<string, string[]>;
+
+/** Every row of every table, as JSON, sorted, without BACKGROUND_COLUMNS. */
+export async function snapshotRows(db: Db): Promise<Snapshot> {
+  const out: Snapshot = {};
+  for (const table of ALL_TABLES) {
+    const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
+      db.kysely,
+    );
+    const skip = new Set(BACKGROUND_COLUMNS[table] ?? []);
+    out[table] = rows.rows
+      .map((row) =>
+        JSON.stringify(
+          Object.keys(row)
+            .filter((column) => !skip.has(column))
+            .sort()
+            .map((column) => [column, String(row[column])]),
+        ),
+      )
+      .sort();
+  }
+  return out;
+}
+
+/**
+ * A request answered 4xx or 5xx: the database holds exactly the rows it held before (none
+ * added, changed or removed, in any table).
+ */
+export async function expectNothingCommitted(db: Db, before: Snapshot, request: string) {
+  const after = await snapshotRows(db);
+  for (const table of ALL_TABLES) {
+    expect(after[table], `${request}: no committed row in ${table}`).toEqual(before[table]);
+  }
 }
