@@ -28,6 +28,7 @@ export interface AppOptions {
 }
 
 export async function buildApp({ deps, logger, redis }: AppOptions): Promise<FastifyInstance> {
+  const { timeouts } = deps.config;
   const app = Fastify({
     ...(logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
@@ -37,6 +38,14 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 2048 },
     trustProxy: false,
+    // A client has timeouts.headersMs to send its headers and timeouts.requestMs to send the
+    // whole request, or it gets a 408 and the connection is closed (Node checks every second).
+    // A connection on which nothing moves for timeouts.requestMs (a client that stops reading
+    // its response) is closed; an idle keep-alive connection after timeouts.keepAliveMs.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
     frameworkErrors: (error, _request, reply) => {
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
     },
