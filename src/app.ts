@@ -1,6 +1,11 @@
 /** Builds the Fastify app from the feature plugins. main.ts and the tests both use it. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -20,6 +25,14 @@ import { ApiKeySchema } from './api-keys/routes.js';
 import { selfServicePages } from './self-service/routes.js';
 import { sql } from 'kysely';
 import { loggerOptions } from './http/logging.js';
+
+/**
+ * Some /v2 answers carry a secret (a temporary password, an API key): no /v2 answer, success or
+ * error, may be kept by a browser or a proxy.
+ */
+function noStoreUnderV2(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.url.startsWith('/v2')) reply.header('cache-control', 'no-store');
+}
 
 export interface AppOptions {
   deps: Deps;
@@ -46,7 +59,8 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     connectionTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      noStoreUnderV2(request, reply);
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -56,6 +70,10 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    noStoreUnderV2(request, reply);
+    done(null, payload);
   });
   registerProblemHandlers(app, routes);
 
