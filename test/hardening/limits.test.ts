@@ -1,12 +1,14 @@
 /**
  * Limits an attacker must not get around: the rate limit (no key, a wrong key and a fresh key
- * all count), and no /v2 answer kept in a cache.
+ * all count), the number of active keys a user may hold, one refresh per key however many are
+ * asked for at once, and no /v2 answer kept in a cache.
  */
 import http from 'node:http';
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintKeyForUser } from '../../src/accounts/service.js';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
+import { Conflict } from '../../src/errors.js';
 import {
   describeEachDatabase,
   startRoster,
@@ -193,5 +195,105 @@ describeEachDatabase('no /v2 answer is cached', (database) => {
     for (const [label, answer] of answers) {
       expect(answer.headers.get('cache-control'), label).toBe('no-store');
     }
+  });
+});
+
+describeEachDatabase('active API keys', (database) => {
+  let roster: TestRoster;
+  beforeAll(async () => {
+    roster = await startRoster(database);
+  });
+  afterAll(() => roster.close());
+
+  const create = (caller: Caller, name = 'many') =>
+    roster.api(caller.key, 'POST', '/v2/api-keys', { key_type: 'user', name });
+  const refresh = (key: string, id: string, body: unknown = {}) =>
+    roster.api(key, 'POST', `/v2/api-keys/${id}/refresh`, body);
+  const activeKeys = async (caller: Caller) =>
+    (await roster.api(caller.key, 'GET', '/v2/api-keys?limit=100')).body.api_keys as {
+      id: string;
+      name: string;
+      expires_at?: string;
+    }[];
+
+  it('a user holds at most 100: past it a create is a 409 saying so, however many are asked for at once', async () => {
+    const admin = await roster.newAccount(); // holds its bootstrap key
+    for (let batch = 0; batch < 8; batch++) {
+      const made = await Promise.all(Array.from({ length: 10 }, () => create(admin)));
+      expect(made.map((answer) => answer.status)).toEqual(Array<number>(10).fill(201));
+    }
+    // 81 keys; 30 more at once: 19 fit.
+    const raced = await Promise.all(Array.from({ length: 30 }, () => create(admin)));
+    const statuses = raced.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([...Array<number>(19).fill(201), ...Array<number>(11).fill(409)]);
+    expect((await activeKeys(admin)).length).toBe(100);
+
+    const over = await create(admin);
+    expect(over.status).toBe(409);
+    expect(over.body.detail).toMatch(/at most 100 active API keys/);
+    await expect(
+      mintKeyForUser(roster.server.deps, { email: admin.email, accountId: admin.accountId }),
+    ).rejects.toThrow(Conflict);
+
+    // A refresh with a grace period would make 101 working keys; without one it replaces.
+    const some = raced.find((answer) => answer.status === 201)!.body;
+    const graced = await refresh(admin.key, some.id, { grace_period_seconds: 60 });
+    expect(graced.status).toBe(409);
+    expect(graced.body.detail).toMatch(/at most 100 active API keys/);
+    expect((await refresh(admin.key, some.id)).status).toBe(200);
+
+    // Revoking one makes room for one.
+    const keys = await activeKeys(admin);
+    const last = keys[keys.length - 1]!;
+    expect((await roster.api(admin.key, 'PUT', `/v2/api-keys/${last.id}/revoke`)).status).toBe(204);
+    expect((await create(admin)).status).toBe(201);
+    expect((await create(admin)).status).toBe(409);
+  });
+
+  it('a key in its grace period is refreshed already: twenty refreshes at once make one replacement, the rest are 409', async () => {
+    const admin = await roster.newAccount();
+    const old = (await create(admin, 'raced in grace')).body;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(admin.key, old.id, { grace_period_seconds: 600 })),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([200, ...Array<number>(19).fill(409)]);
+    for (const answer of answers.filter((a) => a.status === 409)) {
+      expect(answer.body.detail).toMatch(/refreshed already and stops working at/);
+    }
+    const named = (await activeKeys(admin)).filter((key) => key.name === 'raced in grace');
+    // The old key, until its grace period ends, and its one replacement.
+    expect(named.map((key) => key.id).sort()).toEqual(
+      [old.id, answers.find((a) => a.status === 200)!.body.id].sort(),
+    );
+    // And later, one at a time, still 409.
+    expect((await refresh(admin.key, old.id)).status).toBe(409);
+  });
+
+  it('the listing shows when a key in its grace period stops working, in expires_at', async () => {
+    const admin = await roster.newAccount();
+    const unbounded = (await create(admin, 'unbounded')).body;
+    const before = roster.clock.now();
+    expect((await refresh(admin.key, unbounded.id, { grace_period_seconds: 600 })).status).toBe(
+      200,
+    );
+    const after = roster.clock.now();
+
+    const soon = new Date(roster.clock.now() + 300_000).toISOString();
+    const expiring = (
+      await roster.api(admin.key, 'POST', '/v2/api-keys', {
+        key_type: 'user',
+        name: 'expiring',
+        expires_at: soon,
+      })
+    ).body;
+    expect((await refresh(admin.key, expiring.id, { grace_period_seconds: 600 })).status).toBe(200);
+
+    const keys = await activeKeys(admin);
+    const ends = Date.parse(keys.find((key) => key.id === unbounded.id)!.expires_at!);
+    expect(ends).toBeGreaterThanOrEqual(before + 600_000 - 1000);
+    expect(ends).toBeLessThanOrEqual(after + 600_000 + 1000);
+    // Its own expiry comes first.
+    expect(keys.find((key) => key.id === expiring.id)!.expires_at).toBe(soon);
   });
 });
