@@ -27,11 +27,33 @@ import { sql } from 'kysely';
 import { loggerOptions } from './http/logging.js';
 
 /**
- * Some /v2 answers carry a secret (a temporary password, an API key): no /v2 answer, success or
- * error, may be kept by a browser or a proxy.
+ * The API reference (/docs, Swagger UI) loads its scripts, styles, images and the OpenAPI
+ * document from this server only (Swagger UI sets some styles inline), and no site may frame it.
  */
-function noStoreUnderV2(request: FastifyRequest, reply: FastifyReply): void {
+const DOCS_HEADERS = {
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * Headers that depend on the path. Some /v2 answers carry a secret (a temporary password, an
+ * API key): no /v2 answer, success or error, may be kept by a browser or a proxy.
+ */
+function headersByPath(request: FastifyRequest, reply: FastifyReply): void {
   if (request.url.startsWith('/v2')) reply.header('cache-control', 'no-store');
+  else if (request.url.startsWith('/docs')) reply.headers(DOCS_HEADERS);
 }
 
 export interface AppOptions {
@@ -60,7 +82,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     keepAliveTimeout: timeouts.keepAliveMs,
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
     frameworkErrors: (error, request, reply) => {
-      noStoreUnderV2(request, reply);
+      headersByPath(request, reply);
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -72,7 +94,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    noStoreUnderV2(request, reply);
+    headersByPath(request, reply);
     done(null, payload);
   });
   registerProblemHandlers(app, routes);
