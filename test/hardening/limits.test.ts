@@ -16,6 +16,7 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
+import { checkInvariants } from './invariants.js';
 
 interface Answer {
   status: number;
@@ -248,6 +249,7 @@ describeEachDatabase('active API keys', (database) => {
     expect((await roster.api(admin.key, 'PUT', `/v2/api-keys/${last.id}/revoke`)).status).toBe(204);
     expect((await create(admin)).status).toBe(201);
     expect((await create(admin)).status).toBe(409);
+    await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
   });
 
   it('a key in its grace period is refreshed already: twenty refreshes at once make one replacement, the rest are 409', async () => {
@@ -268,6 +270,7 @@ describeEachDatabase('active API keys', (database) => {
     );
     // And later, one at a time, still 409.
     expect((await refresh(admin.key, old.id)).status).toBe(409);
+    await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
   });
 
   it('the listing shows when a key in its grace period stops working, in expires_at', async () => {
