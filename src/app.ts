@@ -1,6 +1,11 @@
 /** Builds the Fastify app from the feature plugins. main.ts and the tests both use it. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +28,36 @@ import { loggerOptions } from './http/logging.js';
 import { pendingMigrations } from './db/migrate.js';
 import { registerMetrics } from './metrics.js';
 
+/**
+ * The API reference (/docs, Swagger UI) loads its scripts, styles, images and the OpenAPI
+ * document from this server only (Swagger UI sets some styles inline), and no site may frame it.
+ */
+const DOCS_HEADERS = {
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * Headers that depend on the path. Some /v2 answers carry a secret (a temporary password, an
+ * API key): no /v2 answer, success or error, may be kept by a browser or a proxy.
+ */
+function headersByPath(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.url.startsWith('/v2')) reply.header('cache-control', 'no-store');
+  else if (request.url.startsWith('/docs')) reply.headers(DOCS_HEADERS);
+}
+
 export interface AppOptions {
   deps: Deps;
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
@@ -30,6 +65,7 @@ export interface AppOptions {
 }
 
 export async function buildApp({ deps, logger, redis }: AppOptions): Promise<FastifyInstance> {
+  const { timeouts } = deps.config;
   const app = Fastify({
     ...(logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] }
@@ -40,7 +76,16 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     // `/v2/users/` reaches the same route as `/v2/users`.
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
     trustProxy: false,
-    frameworkErrors: (error, _request, reply) => {
+    // A client has timeouts.headersMs to send its headers and timeouts.requestMs to send the
+    // whole request, or it gets a 408 and the connection is closed (Node checks every second).
+    // A connection on which nothing moves for timeouts.requestMs (a client that stops reading
+    // its response) is closed; an idle keep-alive connection after timeouts.keepAliveMs.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
+    frameworkErrors: (error, request, reply) => {
+      headersByPath(request, reply);
       sendProblem(reply, 400, `The request URL is malformed (${error.message.slice(0, 80)})`);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -50,6 +95,10 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    headersByPath(request, reply);
+    done(null, payload);
   });
   registerProblemHandlers(app, routes, () => layout(notFoundPage()));
 

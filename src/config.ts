@@ -17,12 +17,23 @@ export interface Config {
   publicUrl: string;
   invitationTtlSeconds: number;
   apiRateLimitPerMinute: number;
+  timeouts: Timeouts;
   logLevel: string;
   secret: string | undefined;
   redisUrl: string | undefined;
   production: boolean;
   /** The name of the account the first start creates. */
   firstAccountName: string;
+}
+
+/**
+ * How long a client may take (applied in app.ts): to send its headers, to send the whole request
+ * (headers and body), and how long an idle keep-alive connection stays open. In milliseconds.
+ */
+export interface Timeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +54,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl(env.ROSTER_PUBLIC_URL, host, port),
     invitationTtlSeconds: integer(env, 'ROSTER_INVITATION_TTL', 7 * 24 * 3600, 1, 10 * 365 * 86400),
     apiRateLimitPerMinute: integer(env, 'ROSTER_API_RATE_LIMIT', 1200, 0, 10_000_000),
+    timeouts: timeouts(env),
     logLevel: logLevel(env.ROSTER_LOG_LEVEL),
     secret: secret(env.ROSTER_SECRET),
     redisUrl: env.ROSTER_REDIS_URL || undefined,
@@ -61,6 +73,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   }
   return value;
+}
+
+function timeouts(env: Env): Timeouts {
+  const headers = integer(env, 'ROSTER_HEADERS_TIMEOUT', 10, 1, 3600);
+  const request = integer(env, 'ROSTER_REQUEST_TIMEOUT', 30, 1, 3600);
+  if (request < headers) {
+    throw new ConfigError(
+      `ROSTER_REQUEST_TIMEOUT (${request}) must be at least ROSTER_HEADERS_TIMEOUT (${headers})`,
+    );
+  }
+  return { headersMs: headers * 1000, requestMs: request * 1000, keepAliveMs: 72_000 };
 }
 
 function databaseConfig(raw: string | undefined, dataDir: string): DatabaseConfig {

@@ -4,7 +4,7 @@ import { isRowId, newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
 import { decodeId, encodeId } from '../http/global-id.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
-import { issueKey } from '../api-keys/service.js';
+import { checkRoomForKey, issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
 import { isStorableText } from '../text.js';
@@ -120,6 +120,7 @@ export async function mintKeyForUser(
     if (user.state !== 'active') throw new Conflict('This user has not finished registration');
     if (user.is_developer !== 1)
       throw new Conflict('This user is not a developer; API keys would not work');
+    await checkRoomForKey(trx, user.account_id, user.id, now);
     const { secret } = await issueKey(
       trx,
       {

@@ -1,5 +1,5 @@
 /** HTTP for /v2/api-keys. A caller manages its own keys; admins may manage any key of the account. */
-import { keyIsRevoked } from '../auth/token-rules.js';
+import { keyEndsAt, keyIsRevoked } from '../auth/token-rules.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
@@ -28,7 +28,13 @@ export const ApiKeySchema = Type.Object(
     status: StringEnum(['active', 'revoked'] as const),
     redacted_key: Type.String({ description: 'The prefix and the last 4 characters' }),
     created_at: Type.String({ format: 'date-time' }),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the key stops working: its expiry, or the end of its grace period once refreshed',
+      }),
+    ),
     created_by_user_id: Type.String(),
     last_used_at: Type.Optional(
       Type.String({ format: 'date-time', description: 'May lag by up to a minute' }),
@@ -45,15 +51,18 @@ const ApiKeyWithSecret = Type.Object({
 const KeyIdParams = Type.Object({ api_key_id: Type.String() });
 
 function toWireKey(key: ApiKeysTable, now: number) {
+  const revoked = keyIsRevoked(key, now);
+  // A key in its grace period shows when it stops working; a revoked one its own expiry.
+  const expiresAt = revoked ? key.expires_at : keyEndsAt(key);
   return {
     id: encodeId('ApiKey', key.id),
     name: key.name,
     ...(key.description !== null ? { description: key.description } : {}),
     key_type: key.key_type,
-    status: (keyIsRevoked(key, now) ? 'revoked' : 'active') as 'active' | 'revoked',
+    status: (revoked ? 'revoked' : 'active') as 'active' | 'revoked',
     redacted_key: key.redacted_key,
     created_at: isoTime(key.created_at),
-    ...(key.expires_at !== null ? { expires_at: isoTime(key.expires_at) } : {}),
+    ...(expiresAt !== null ? { expires_at: isoTime(expiresAt) } : {}),
     created_by_user_id: encodeId('User', key.created_by_user_id),
     ...(key.last_used_at !== null ? { last_used_at: isoTime(key.last_used_at) } : {}),
   };
@@ -96,6 +105,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           201: ApiKeyWithSecret,
           ...problems({
             400: 'Invalid body, service key, or expires_at in the past',
+            409: 'The caller already holds 100 active keys',
             ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
           }),
@@ -188,8 +198,9 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         description:
           'Revokes the old key and issues one with the same name, description and type, in one transaction. ' +
           'Without expires_at the new key keeps the old expiry; later than the old expiry is a 422. ' +
-          'grace_period_seconds keeps the old key working that long. The body is optional: a bare POST ' +
-          'refreshes with these defaults.',
+          'grace_period_seconds keeps the old key working that long; its expires_at then shows when it ' +
+          'stops. A key in its grace period is refreshed already: refreshing it again is a 409. The body ' +
+          'is optional: a bare POST refreshes with these defaults.',
         params: KeyIdParams,
         body: Type.Optional(
           Type.Object(
@@ -205,6 +216,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           ...problems({
             400: 'Invalid body',
             404: 'No such key you may manage',
+            409: 'The key was refreshed already, or a grace period would leave its user over 100 active keys',
             422: 'expires_at later than the old expiry',
             ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,

@@ -8,10 +8,11 @@ import { insertKey } from './store.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../auth/permissions.js';
 import { inTransaction } from '../db/transaction.js';
-import { Forbidden, Invalid, NotFound, Unprocessable } from '../errors.js';
+import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../errors.js';
 import type { Position } from '../cursor.js';
 import { confirmCaller } from '../users/service.js';
 import { checkText } from '../text.js';
+import { lockUser } from '../users/store.js';
 import * as store from './store.js';
 
 export interface NewKey {
@@ -52,6 +53,29 @@ export async function issueKey(
   };
   await insertKey(trx, row);
   return { row, secret: secret.key };
+}
+
+/** The most keys a user may hold that work (a refreshed key in its grace period counts). */
+export const MAX_WORKING_KEYS = 100;
+
+/**
+ * Refuses a new key for a user who already holds MAX_WORKING_KEYS keys that work. The user's
+ * row stays locked to the end of the transaction, so concurrent requests for new keys take
+ * turns and each counts what the others committed.
+ */
+export async function checkRoomForKey(
+  trx: Trx,
+  accountId: string,
+  userId: string,
+  now: number,
+): Promise<void> {
+  await lockUser(trx, accountId, userId);
+  if ((await store.countWorkingKeys(trx, accountId, userId, now)) >= MAX_WORKING_KEYS) {
+    throw new Conflict(
+      `A user may hold at most ${MAX_WORKING_KEYS} active API keys, and this one does; ` +
+        'revoke one first',
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -100,6 +124,7 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
   }
   return inTransaction(deps.db, async (trx) => {
     await confirmCaller(trx, actor);
+    await checkRoomForKey(trx, actor.accountId, actor.userId, now);
     return issueKey(
       trx,
       {
@@ -185,6 +210,14 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
       throw new Invalid('This API key is revoked and cannot be refreshed');
     if (keyIsExpired(old, now))
       throw new Invalid('This API key has expired and cannot be refreshed; create a new one');
+    // Refreshed already, in its grace period: one refresh makes one replacement, however many
+    // are asked for at once (the row is locked, so they take turns and see this).
+    if (old.revoked_at !== null) {
+      throw new Conflict(
+        `This API key was refreshed already and stops working at ${new Date(old.revoked_at).toISOString()}; ` +
+          'refresh its replacement instead',
+      );
+    }
     if (input.expiresAt !== undefined) {
       if (input.expiresAt <= now) {
         throw new Invalid('expires_at must be in the future', [
@@ -201,6 +234,10 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
       keyId,
       now + (input.gracePeriodSeconds ?? 0) * 1000,
     );
+    // With a grace period the old key keeps working a while: the replacement must have room.
+    if ((input.gracePeriodSeconds ?? 0) > 0) {
+      await checkRoomForKey(trx, old.account_id, old.user_id, now);
+    }
     return issueKey(
       trx,
       {

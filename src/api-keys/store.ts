@@ -1,5 +1,5 @@
 /** SQL for API keys. Nothing else. */
-import { keyRevoked } from '../auth/token-rules.js';
+import { keyExpired, keyRevoked } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../db/connect.js';
 import type { Position } from '../cursor.js';
@@ -80,6 +80,27 @@ export async function revokeKey(
     .where('id', '=', keyId)
     .where(keyRevoked(at, false))
     .execute();
+}
+
+/**
+ * How many of a user's keys work at `now`: neither revoked nor expired. A refreshed key counts
+ * until its grace period ends.
+ */
+export async function countWorkingKeys(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+  now: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll().as('keys'))
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where(keyRevoked(now, false))
+    .where(keyExpired(now, false))
+    .executeTakeFirstOrThrow();
+  return Number(row.keys);
 }
 
 /** Every key of a user stops working now (the user was deleted). */

@@ -61,3 +61,20 @@ export function keyRevoked(now: number, revoked = true): RawBuilder<SqlBool> {
     ? sql<SqlBool>`(revoked_at is not null and revoked_at <= ${now})`
     : sql<SqlBool>`(revoked_at is null or revoked_at > ${now})`;
 }
+
+/** SQL: keyIsExpired, or its negation. */
+export function keyExpired(now: number, expired = true): RawBuilder<SqlBool> {
+  return expired
+    ? sql<SqlBool>`(expires_at is not null and expires_at <= ${now})`
+    : sql<SqlBool>`(expires_at is null or expires_at > ${now})`;
+}
+
+/**
+ * When a key that works stops working: at its expiry, or at the end of its grace period after a
+ * refresh when that comes first; null when neither is set.
+ */
+export function keyEndsAt(key: KeyTimes): number | null {
+  if (key.revoked_at === null) return key.expires_at;
+  if (key.expires_at === null) return key.revoked_at;
+  return Math.min(key.revoked_at, key.expires_at);
+}

@@ -23,11 +23,15 @@ Environment (all optional):
   ROSTER_MAIL_FROM           the From of every email
   ROSTER_PUBLIC_URL          base of the links in emails (default http://HOST:PORT)
   ROSTER_INVITATION_TTL      invitation lifetime in seconds (default 604800, 7 days)
-  ROSTER_API_RATE_LIMIT      requests per minute per API key (default 1200; 0 turns it off)
+  ROSTER_API_RATE_LIMIT      requests per minute per user, and per address for requests without
+                             a valid key (default 1200; 0 turns it off)
   ROSTER_LOG_LEVEL           info by default; warn, error, debug...
   ROSTER_SECRET              signing secret (default: generated once and kept in the database)
   ROSTER_REDIS_URL           share rate limits across processes through Redis
-  ROSTER_ACCOUNT_NAME        the name of the account the first start creates (default Default)`,
+  ROSTER_ACCOUNT_NAME        the name of the account the first start creates (default Default)
+
+  ROSTER_HEADERS_TIMEOUT     seconds a client has to send its headers (default 10), else 408
+  ROSTER_REQUEST_TIMEOUT     seconds a client has to send a whole request (default 30), else 408`,
 
   async run(args) {
     const options = parseOptions(args, {});

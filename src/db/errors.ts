@@ -28,7 +28,10 @@ export function isRetryable(error: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-/** The database cannot serve now (connection refused, reset, terminated, or locked): a 503. */
+/**
+ * The database cannot serve now (connection refused, reset, terminated, or locked; or the
+ * PostgreSQL database named in the URL does not exist): a 503, and at start-up a one-line message.
+ */
 export function isUnavailable(error: unknown): boolean {
   const code = codeOf(error);
   // SQLite's lock stayed taken by another process past the busy timeout.
@@ -45,6 +48,8 @@ export function isUnavailable(error: unknown): boolean {
       '08006',
       '08001',
       '08003',
+      // invalid_catalog_name: no database of that name on the server.
+      '3D000',
     ].includes(code)
   ) {
     return true;

@@ -1,18 +1,18 @@
 /**
- * The /v2 API scope: JSON only, enum spelling, per-key rate limit, bearer authentication,
+ * The /v2 API scope: JSON only, enum spelling, rate limits and bearer authentication,
  * then each feature's routes.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import type { Deps } from '../deps.js';
-import { authenticate, bearerKey, type KeyActor } from '../auth/bearer.js';
-import { sha256 } from '../auth/secrets.js';
+import { authenticate, type KeyActor } from '../auth/bearer.js';
+import { DomainError } from '../errors.js';
 import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
 import { registerEnumCase } from './enum-case.js';
 import { registerStrictJson } from './json-body.js';
 import { Invalid } from '../errors.js';
 import { unstorableField } from '../text.js';
+import { registerRateLimits } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,28 +32,24 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
   registerStrictJson(app);
   registerEnumCase(app);
 
-  if (deps.config.apiRateLimitPerMinute > 0) {
-    await app.register(rateLimit, {
-      max: deps.config.apiRateLimitPerMinute,
-      timeWindow: 60_000,
-      ...(redis ? { redis: redis as never, nameSpace: 'roster-rl-' } : {}),
-      keyGenerator: (request) => {
-        const key = bearerKey(request.headers.authorization);
-        return key ? `key:${sha256(key)}` : `ip:${request.ip}`;
-      },
-      addHeadersOnExceeding: {
-        'x-ratelimit-limit': true,
-        'x-ratelimit-remaining': true,
-        'x-ratelimit-reset': true,
-      },
-    });
-  }
+  const limits =
+    deps.config.apiRateLimitPerMinute > 0
+      ? await registerRateLimits(app, deps.config.apiRateLimitPerMinute, redis)
+      : undefined;
 
-  app.addHook('onRequest', (request, _reply, done) => {
-    authenticate(deps, request.headers.authorization).then((actor) => {
-      request.actor = actor;
-      done();
-    }, done);
+  // Rate limits around authentication: a failed authentication counts against the client's
+  // address, a successful one against the key's user (http/rate-limit.ts).
+  app.addHook('onRequest', async (request, reply) => {
+    let failure: DomainError | undefined;
+    try {
+      request.actor = await authenticate(deps, request.headers.authorization);
+    } catch (error) {
+      // Anything but a refusal (the database is down...) is no fault of the client's.
+      if (!(error instanceof DomainError)) throw error;
+      failure = error;
+    }
+    await limits?.count(request, reply);
+    if (failure) throw failure;
   });
 
   // A string the databases cannot store (NUL, a lone surrogate) anywhere in the query or the

@@ -365,6 +365,12 @@ describeEachDatabase('API keys', (database) => {
       expect(response.status).toBe(200);
       expect(await works(old.key)).toBe(200);
       expect(await works(response.body.key)).toBe(200);
+      // The old key's listing says when it stops working; it cannot be refreshed again.
+      const listed = (await list(admin)).body.api_keys.find((k: { id: string }) => k.id === old.id);
+      expect(listed).toMatchObject({ status: 'active', expires_at: expect.any(String) });
+      expect(Date.parse(listed.expires_at) - roster.clock.now()).toBeGreaterThan(590_000);
+      expect(Date.parse(listed.expires_at) - roster.clock.now()).toBeLessThanOrEqual(600_000);
+      expectProblem(await refresh(admin.key, old.id), 409, /refreshed already/);
       roster.clock.advance(599_000);
       try {
         expect(await works(old.key)).toBe(200);

@@ -5,7 +5,8 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
@@ -145,6 +146,20 @@ describe.concurrent('roster CLI without a database', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot reach the database');
   });
+
+  it.skipIf(!inject('postgresUrl'))(
+    'an unknown database name is reported as clearly, on one line: exit 1',
+    async () => {
+      const url = new URL(inject('postgresUrl')!);
+      url.pathname = `/roster_missing_${randomBytes(4).toString('hex')}`;
+      for (const command of ['migrate', 'serve']) {
+        const run = await roster([command], { ROSTER_DATABASE_URL: url.href, PORT: '0' });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(/^roster: cannot reach the database: .*does not exist\n$/);
+        expect(run.stdout).toBe('');
+      }
+    },
+  );
 });
 
 describeEachDatabase('roster CLI', (database) => {

@@ -1,14 +1,16 @@
 /**
  * Invariants that must hold after any scenario, checked straight in the database:
  * one user per (account, normalised email); at most one live token per purpose per user;
- * at least one active admin developer per account; every outbox row pending, processing with
- * a live lease, sent or dead; and no plaintext secret anywhere in the database or in the
- * captured logs. And, through snapshotRows and expectNothingCommitted: no committed row from
- * a request that answered 4xx or 5xx.
+ * at least one active admin developer per account; at most MAX_WORKING_KEYS working API keys
+ * per user; every outbox row pending, processing with a live lease, sent or dead; and no
+ * plaintext secret anywhere in the database or in the captured logs. And, through
+ * snapshotRows and expectNothingCommitted: no committed row from a request that answered 4xx
+ * or 5xx.
  */
 import { expect } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
+import { MAX_WORKING_KEYS } from '../../src/api-keys/service.js';
 
 const TABLES = ['accounts', 'settings', 'users', 'user_tokens', 'api_keys', 'outbox'];
 
@@ -54,6 +56,16 @@ export async function checkInvariants(
   expect(withoutAdmin, 'at least one active admin developer per account').toEqual([]);
 
   const now = options.now ?? Date.now();
+  const overKeyed = await k
+    .selectFrom('api_keys')
+    .select('user_id')
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]))
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .groupBy('user_id')
+    .having((eb) => eb.fn.countAll(), '>', MAX_WORKING_KEYS)
+    .execute();
+  expect(overKeyed, `at most ${MAX_WORKING_KEYS} working API keys per user`).toEqual([]);
+
   const badOutbox = await k
     .selectFrom('outbox')
     .select(['id', 'status', 'lease_until'])

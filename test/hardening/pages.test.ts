@@ -272,6 +272,45 @@ describeEachDatabase('public pages under attack', (database) => {
     expect(account.body).not.toContain('<script>alert(1)</script>');
   });
 
+  it('the API reference (/docs) may not be framed, and its page loads only from this server', async () => {
+    const origin = new URL(roster.url).origin;
+    for (const path of ['/docs', '/docs/']) {
+      const page = await fetch(roster.url + path);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      const csp = page.headers.get('content-security-policy') ?? '';
+      for (const directive of [
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ]) {
+        expect(csp).toContain(directive);
+      }
+      expect(csp).not.toContain('unsafe-eval');
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      // What the policy allows is all the page needs: no inline script, and every script,
+      // stylesheet and icon from this server.
+      const html = await page.text();
+      const scripts = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const [, body] of scripts) expect(body!.trim()).toBe('');
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map(
+        ([, source]) => new URL(source!, roster.url + path),
+      );
+      expect(assets.length).toBeGreaterThan(3);
+      for (const asset of assets) {
+        expect(asset.origin).toBe(origin);
+        expect((await fetch(asset)).status, asset.pathname).toBe(200);
+      }
+    }
+    // The page then fetches the OpenAPI document from this server too.
+    const initializer = await fetch(`${roster.url}/docs/static/swagger-initializer.js`);
+    expect(await initializer.text()).toContain("resolveUrl('./json')");
+    expect((await fetch(`${roster.url}/docs/json`)).status).toBe(200);
+  });
+
   it('never answered a 500', () => {
     expect(logs.join('\n')).not.toMatch(/"statusCode":5\d\d/);
   });

@@ -19,11 +19,11 @@ const CONTRACT: Record<string, [string, number[]]> = {
     'reset_user_password',
     [204, 400, 401, 403, 404, 429],
   ],
-  'POST /v2/api-keys': ['create_api_key', [201, 400, 401, 403, 415, 429]],
+  'POST /v2/api-keys': ['create_api_key', [201, 400, 401, 403, 409, 415, 429]],
   'GET /v2/api-keys': ['list_api_keys', [200, 400, 401, 403, 429]],
   'POST /v2/api-keys/{api_key_id}/refresh': [
     'refresh_api_key',
-    [200, 400, 401, 403, 404, 415, 422, 429],
+    [200, 400, 401, 403, 404, 409, 415, 422, 429],
   ],
   'PUT /v2/api-keys/{api_key_id}/revoke': ['revoke_api_key', [204, 401, 403, 404, 429]],
 };

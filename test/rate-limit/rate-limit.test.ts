@@ -1,5 +1,24 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import http from 'node:http';
+import { randomInt } from 'node:crypto';
+import { mintKeyForUser } from '../../src/accounts/service.js';
 import { describeEachDatabase, startRoster, type TestRoster } from '../support/roster.js';
+
+/** The status of GET /v2/users without a key, sent from a loopback `address` of the caller's. */
+function statusFrom(url: string, address: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    http
+      .get(
+        { host: hostname, port, path: '/v2/users', localAddress: address, agent: false },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        },
+      )
+      .on('error', reject);
+  });
+}
 
 describeEachDatabase('API rate limit', (database) => {
   let roster: TestRoster;
@@ -8,7 +27,7 @@ describeEachDatabase('API rate limit', (database) => {
   });
   afterAll(() => roster.close());
 
-  it('counts every /v2 request per API key; over the limit is a 429 problem with Retry-After', async () => {
+  it('counts every /v2 request per user; over the limit is a 429 problem with Retry-After', async () => {
     const a = await roster.newAccount();
     const b = await roster.newAccount();
     const statuses: number[] = [];
@@ -19,12 +38,12 @@ describeEachDatabase('API rate limit', (database) => {
     expect(over.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(over.body).toMatchObject({ status: 429, title: 'Too Many Requests' });
-    // Another key has its own budget.
+    // Another user has its own budget.
     expect((await roster.api(b.key, 'GET', '/v2/users')).status).toBe(200);
   });
 });
 
-it('with ROSTER_REDIS_URL, processes share one budget per key', async () => {
+it('with ROSTER_REDIS_URL, processes share one budget per user, and one per address for failed requests', async () => {
   const env = { ROSTER_API_RATE_LIMIT: '4', ROSTER_REDIS_URL: 'redis://127.0.0.1:6379' };
   const one = await startRoster('sqlite', { env });
   // A second process on the same database file.
@@ -34,11 +53,31 @@ it('with ROSTER_REDIS_URL, processes share one budget per key', async () => {
   try {
     const caller = await one.newAccount();
     const statuses = [];
-    for (const roster of [one, two, one, two, one, two]) {
+    for (const roster of [one, two, one]) {
       statuses.push((await roster.api(caller.key, 'GET', '/v2/users')).status);
+    }
+    // A second key of the same user, used on the other process.
+    const second = await mintKeyForUser(two.server.deps, {
+      email: caller.email,
+      accountId: caller.accountId,
+    });
+    for (const [roster, key] of [
+      [two, second.apiKey],
+      [one, second.apiKey],
+      [two, caller.key],
+    ] as const) {
+      statuses.push((await roster.api(key, 'GET', '/v2/users')).status);
     }
     expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
     expect(statuses.slice(4)).toEqual([429, 429]);
+
+    // Failed requests from one address (its own, so that no other test shares it).
+    const address = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    const failed = [];
+    for (const roster of [one, two, one, two, one, two]) {
+      failed.push(await statusFrom(roster.url, address));
+    }
+    expect(failed).toEqual([401, 401, 401, 401, 429, 429]);
   } finally {
     await two.close();
     await one.close();
