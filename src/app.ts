@@ -13,7 +13,7 @@ import type { Deps } from './deps.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { recordRoutes } from './http/method-not-allowed.js';
 import { registerValidation } from './http/validation.js';
-import { PaginationSchema, ProblemSchema } from './http/schemas.js';
+import { documentOptionalBodies, PaginationSchema, ProblemSchema } from './http/schemas.js';
 import { v2Api } from './http/v2.js';
 import {
   CreateUserResponseSchema,
@@ -133,6 +133,10 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
     },
+    transformObject: (document) =>
+      documentOptionalBodies(
+        'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+      ),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -12,6 +12,7 @@ import {
   AUTH_PROBLEMS,
   Defaulted,
   JSON_BODY_PROBLEMS,
+  OPTIONAL_BODY,
   StringEnum,
   problems,
 } from '../http/schemas.js';
@@ -194,6 +195,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags,
         operationId: 'refresh_api_key',
+        [OPTIONAL_BODY]: true,
         summary: 'Replace a key with a new secret (creator or admin)',
         description:
           'Revokes the old key and issues one with the same name, description and type, in one transaction. ' +

@@ -83,3 +83,22 @@ export const AUTH_PROBLEMS = {
   429: 'Too many requests for this API key; see Retry-After',
   503: 'The database cannot be reached just now; try again shortly',
 };
+
+/**
+ * Marks a route whose JSON body may be left out (a bare POST). @fastify/swagger documents every
+ * body as required; `documentOptionalBodies` corrects the document for routes marked so.
+ */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+type OpenApiDocument = { paths?: Record<string, Record<string, Record<string, unknown>>> };
+
+export function documentOptionalBodies<T>(document: T): T {
+  for (const operations of Object.values((document as OpenApiDocument).paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      if (!operation[OPTIONAL_BODY]) continue;
+      delete operation[OPTIONAL_BODY];
+      (operation.requestBody as { required?: boolean }).required = false;
+    }
+  }
+  return document;
+}

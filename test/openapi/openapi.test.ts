@@ -202,6 +202,12 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
     }
   });
 
+  it('documents the refresh body as optional (a bare POST refreshes), and other bodies as required', () => {
+    expect(doc.paths['/v2/api-keys/{api_key_id}/refresh'].post.requestBody.required).toBe(false);
+    expect(doc.paths['/v2/users'].post.requestBody.required).toBe(true);
+    expect(JSON.stringify(doc)).not.toContain('x-optional-body');
+  });
+
   it('/docs answers 200 with an HTML page', async () => {
     const response = await fetch(`${roster.url}/docs`);
     expect(response.status).toBe(200);
