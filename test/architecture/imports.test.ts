@@ -59,6 +59,22 @@ describe('src imports', () => {
     expect(missing).toEqual([]);
   });
 
+  it('need only run-time dependencies, so that a production install (--omit=dev) runs', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(SRC, '../package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const packageOf = (name: string) =>
+      name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!;
+    const outside = files.flatMap((file) =>
+      importsOf(file)
+        .filter((name) => !name.startsWith('.') && !name.startsWith('node:'))
+        .map(packageOf)
+        .filter((name) => !(name in manifest.dependencies))
+        .map((name) => `${path.relative(SRC, file)}: ${name}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('reach no package’s private files, and evaluate no source text', () => {
     const offences = files.flatMap((file) => {
       const privateImports = importsOf(file).filter((name) =>
