@@ -23,7 +23,8 @@ import {
   type TestRoster,
 } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
-import { eventually, outboxRow, outboxRows, settledRows } from '../support/outbox.js';
+import { outboxRow, outboxRows, settledRows } from '../support/outbox.js';
+import { eventually } from '../support/wait.js';
 import { mboxFiles, readMbox } from '../support/mbox.js';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
 import { startOutboxWorker, type WorkerOptions } from '../../src/mail/worker.js';

@@ -1,21 +1,7 @@
 /** Waiting for outbox rows to reach a state, instead of sleeping and hoping they did. */
 import type { Deps } from '../../src/deps.js';
 import type { OutboxTable } from '../../src/db/tables.js';
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { eventually } from './wait.js';
 
 /** The outbox rows of one recipient, oldest first. */
 export async function outboxRows(
