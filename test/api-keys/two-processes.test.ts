@@ -6,12 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -47,23 +42,17 @@ async function startSecondProcess(
 }
 
 describeEachDatabase('two processes on one database', (database) => {
-  let first: TestRoster;
+  const first = useRoster(database);
   let second: { url: string; child: ChildProcess };
   let admin: Caller;
 
   beforeAll(async () => {
-    first = await startRoster(database);
-    second = await startSecondProcess(
-      first.server.deps.config.database.dialect === 'sqlite'
-        ? `sqlite:${first.server.deps.config.database.file}`
-        : first.server.deps.config.database.url,
-    );
+    second = await startSecondProcess(first.databaseUrl);
     admin = await first.newAccount();
   }, 60_000);
 
-  afterAll(async () => {
+  afterAll(() => {
     second?.child.kill('SIGTERM');
-    await first?.close();
   });
 
   /** The status of a request made with `key` to the second process. */

@@ -5,13 +5,13 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { decodeId } from '../../src/http/global-id.js';
-import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
+import { ownDatabase } from '../support/own-database.js';
 import {
   describeEachDatabase,
-  startRoster,
+  useRoster,
   tempDir,
   uniqueEmail,
   type TestRoster,
@@ -144,26 +144,11 @@ describe.concurrent('roster CLI without a database', () => {
 });
 
 describeEachDatabase('roster CLI', (database) => {
-  let own: OwnDatabase;
-  let dbUrl: string;
-  let server: TestRoster;
+  // The server's database is its own: `roster outbox` lists every row, and no other file's
+  // worker may take them. Slow retries, so a refused email stays visible as pending.
+  const server = useRoster(database, { worker: { backoffBaseMs: 60_000, backoffMaxMs: 60_000 } });
 
-  beforeAll(async () => {
-    // Its own database: `roster outbox` lists every row, and no other file's worker may take them.
-    own = await ownDatabase(database);
-    dbUrl = own.url;
-    // Slow retries, so a refused email stays visible as pending to `roster outbox`.
-    server = await startRoster(database, {
-      env: { ROSTER_DATABASE_URL: dbUrl },
-      worker: { backoffBaseMs: 60_000, backoffMaxMs: 60_000 },
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-    await own.drop();
-  });
-
-  const cli = (...args: string[]) => roster(args, { ROSTER_DATABASE_URL: dbUrl });
+  const cli = (...args: string[]) => roster(args, { ROSTER_DATABASE_URL: server.databaseUrl });
 
   async function bootstrap(email = uniqueEmail('admin')) {
     const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json');
@@ -474,7 +459,7 @@ describeEachDatabase('roster CLI', (database) => {
   describe('serve', () => {
     it('serves the API until SIGTERM, then exits 0', async () => {
       const env = {
-        ROSTER_DATABASE_URL: dbUrl,
+        ROSTER_DATABASE_URL: server.databaseUrl,
         HOST: '127.0.0.1',
         PORT: '0',
         ROSTER_API_RATE_LIMIT: '0',

@@ -2,13 +2,8 @@
  * Malformed requests against the users API: each must get a 4xx problem+json that says what is
  * wrong, never a 500, no stack or SQL in the body, and change nothing in the database or outbox.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { checkInvariants, countRows } from './invariants.js';
 
 interface Case {
@@ -571,13 +566,12 @@ async function rawRequest(url: string, init: RequestInit): Promise<Response> {
 }
 
 describeEachDatabase('bad input', (database) => {
-  let roster: TestRoster;
+  const logs: string[] = [];
+  const roster = useRoster(database, { logStream: (line) => logs.push(line) });
   let admin: Caller;
   let ids: Ids;
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    roster = await startRoster(database, { logStream: (line) => logs.push(line) });
     admin = await roster.newAccount();
     const other = await roster.newAccount();
     const user = await roster.api(admin.key, 'POST', '/v2/users', {
@@ -588,7 +582,6 @@ describeEachDatabase('bad input', (database) => {
     const keys = await roster.api(admin.key, 'GET', '/v2/api-keys');
     ids = { user: user.body.id, otherAccountUser: other.userId, apiKey: keys.body.api_keys[0].id };
   });
-  afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

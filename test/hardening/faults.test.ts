@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startRoster, tempDir, uniqueEmail, type TestRoster } from '../support/roster.js';
+import { useRoster, tempDir, uniqueEmail } from '../support/roster.js';
 import { startSmtp } from '../support/smtp.js';
 import { checkInvariants } from './invariants.js';
 import { connect } from '../../src/db/connect.js';
@@ -22,25 +22,17 @@ const member = (email: string, mode = 'email_link') => ({
 });
 
 describe.skipIf(!inject('postgresUrl'))('PostgreSQL connection lost mid-request', () => {
-  let roster: TestRoster;
+  // The server has a database of its own: terminating its connections touches no other suite.
+  const roster = useRoster('postgres');
   let admin: pg.Client;
   let databaseName: string;
 
   beforeAll(async () => {
-    // A database of its own: terminating its connections must not touch other suites.
-    const base = new URL(inject('postgresUrl')!);
-    databaseName = `roster_fault_${randomBytes(4).toString('hex')}`;
-    admin = new pg.Client({ connectionString: base.toString() });
+    databaseName = new URL(roster.databaseUrl).pathname.slice(1);
+    admin = new pg.Client({ connectionString: inject('postgresUrl')! });
     await admin.connect();
-    await admin.query(`create database ${databaseName}`);
-    base.pathname = `/${databaseName}`;
-    roster = await startRoster('postgres', { env: { ROSTER_DATABASE_URL: base.toString() } });
   });
-  afterAll(async () => {
-    await roster.close();
-    await admin.query(`drop database if exists ${databaseName} with (force)`);
-    await admin.end();
-  });
+  afterAll(() => admin.end());
 
   it('answers a clean 503, writes no partial user, and recovers when the database returns', async () => {
     const owner = await roster.newAccount();
@@ -125,11 +117,7 @@ async function holdWriteLock(file: string, ms: number): Promise<Promise<void>> {
 }
 
 describe('SQLite locked by another writer', () => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster('sqlite');
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster('sqlite');
 
   it('waits for the lock under normal contention instead of failing', async () => {
     const owner = await roster.newAccount();

@@ -3,9 +3,9 @@
  * the response carries, and nothing below the configured level is written.
  */
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requestLogger } from '../../src/http/logging.js';
-import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
+import { useRoster, type Caller } from '../support/roster.js';
 
 describe('request logger', () => {
   it('writes at enabled levels only, with the bindings of the request', () => {
@@ -27,15 +27,13 @@ describe('request logger', () => {
 });
 
 describe('request ids in the server log', () => {
-  let roster: TestRoster;
-  let admin: Caller;
   const lines: string[] = [];
+  const roster = useRoster('sqlite', { logStream: (line) => void lines.push(line) });
+  let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster('sqlite', { logStream: (line) => void lines.push(line) });
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   it("each request's lines carry the id of its x-request-id header", async () => {
     const response = await fetch(`${roster.url}/v2/users/bm90LWFuLWlk`, {

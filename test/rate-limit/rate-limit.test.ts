@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase, startRoster, type TestRoster } from '../support/roster.js';
+import { expect, it } from 'vitest';
+import { describeEachDatabase, startRoster, useRoster } from '../support/roster.js';
 
 describeEachDatabase('API rate limit', (database) => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
 
   it('counts every /v2 request per API key; over the limit is a 429 problem with Retry-After', async () => {
     const a = await roster.newAccount();

@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { alertOf, newVisitor, tokenOf, type Visitor } from './visitor.js';
 import {
   activePerson,
@@ -19,14 +13,12 @@ import {
 const MINUTE = 60 * 1000;
 
 describeEachDatabase('forgotten passwords', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   async function forgot(browser: Visitor, email: string) {
     await browser.get('/password/forgot');

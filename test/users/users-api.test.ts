@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { linkIn } from '../support/smtp.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -21,14 +15,12 @@ function member(email: string, mode = 'email_link', extra: Record<string, unknow
 }
 
 describeEachDatabase('users API', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   const post = (body: unknown, key = admin.key) => roster.api(key, 'POST', '/v2/users', body);
   const get = (id: string, key = admin.key) => roster.api(key, 'GET', `/v2/users/${id}`);
