@@ -52,3 +52,24 @@ export function settledRows(
     timeoutMs,
   );
 }
+
+/**
+ * The recipient's rows once none is pending or processing, or none was ever written. Every email
+ * goes through the outbox, written in the transaction of the change that causes it: once a
+ * request that committed has answered, the email that arrived by then is all that will arrive
+ * for the recipient.
+ */
+export function noEmailPending(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  timeoutMs?: number,
+): Promise<OutboxTable[]> {
+  return eventually(
+    async () => {
+      const rows = await outboxRows(deps, recipient);
+      return rows.every((r) => r.status === 'sent' || r.status === 'dead') ? rows : undefined;
+    },
+    `no email pending (${recipient})`,
+    timeoutMs,
+  );
+}
