@@ -7,9 +7,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { useRoster, tempDir, uniqueEmail } from '../support/roster.js';
 import { startSmtp } from '../support/smtp.js';
+import { until } from '../support/wait.js';
 import { checkInvariants } from './invariants.js';
 import { connect } from '../../src/db/connect.js';
 import { sql } from 'kysely';
@@ -47,7 +48,16 @@ describe.skipIf(!inject('postgresUrl'))('PostgreSQL connection lost mid-request'
     await locker.query('begin');
     await locker.query('lock table users in access exclusive mode');
     const pending = roster.api(owner.key, 'POST', '/v2/users', member(email));
-    await new Promise((r) => setTimeout(r, 300));
+    await until(
+      async () =>
+        (
+          await admin.query(
+            `select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'`,
+            [databaseName],
+          )
+        ).rows.length > 0,
+      'the request to wait for the lock on users',
+    );
     await admin.query(
       'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> $2',
       [databaseName, (await locker.query('select pg_backend_pid() as pid')).rows[0].pid],
@@ -76,19 +86,24 @@ describe.skipIf(!inject('postgresUrl'))('PostgreSQL connection lost while lent o
     await admin.query(`create database ${databaseName}`);
     base.pathname = `/${databaseName}`;
     const db = connect({ dialect: 'postgres', url: base.toString() });
+    const emitted = vi.spyOn(pg.Client.prototype, 'emit');
     try {
       const attempt = db.kysely.transaction().execute(async (trx) => {
         const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
         await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
         // The pool lends its clients without an error listener: the client's error event,
         // with no query to fail, would otherwise reach the process as an uncaught exception.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await until(
+          () => emitted.mock.calls.some(([event]) => event === 'error'),
+          'the lent-out client to emit the error of its lost connection',
+        );
         await sql`select 1`.execute(trx);
       });
       await expect(attempt).rejects.toThrow();
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db.kysely);
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
+      emitted.mockRestore();
       await db.close();
       await admin.query(`drop database if exists ${databaseName} with (force)`);
       await admin.end();
@@ -166,17 +181,16 @@ describe('killed with SIGKILL after committing a create, before sending', () => 
     let output = '';
     proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const match = /Roster listening on (http:\/\/\S+?) /.exec(output);
-      if (match) {
-        const key = /rstr_[A-Za-z0-9_-]+/.exec(output)?.[0];
-        return { process: proc, url: match[1]!, key, output: () => output };
-      }
-      if (Date.now() > deadline || proc.exitCode !== null)
-        throw new Error(`server did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const listening = () => /Roster listening on (http:\/\/\S+?) /.exec(output);
+    await until(
+      () => listening() !== null || proc.exitCode !== null,
+      'the server to start',
+      20_000,
+    );
+    const match = listening();
+    if (!match) throw new Error(`server did not start: ${output}`);
+    const key = /rstr_[A-Za-z0-9_-]+/.exec(output)?.[0];
+    return { process: proc, url: match[1]!, key, output: () => output };
   }
 
   /** Waits until the outbox row to `email`, read from the SQLite file, satisfies `done`. */
@@ -186,15 +200,16 @@ describe('killed with SIGKILL after committing a create, before sending', () => 
     done: (row: { status: string; attempts: number }) => boolean,
   ): Promise<void> {
     const db = new Database(file, { readonly: true });
+    const row = () =>
+      db.prepare('select status, attempts from outbox where recipient = ?').get(email) as
+        { status: string; attempts: number } | undefined;
     try {
-      for (let i = 0; ; i++) {
-        const row = db
-          .prepare('select status, attempts from outbox where recipient = ?')
-          .get(email) as { status: string; attempts: number } | undefined;
-        if (row && done(row)) return;
-        if (i > 200) throw new Error(`outbox row not as expected: ${JSON.stringify(row)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(() => {
+        const now = row();
+        return now !== undefined && done(now);
+      }, `the outbox row to reach the state expected (${email})`).catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(row())}`);
+      });
     } finally {
       db.close();
     }
