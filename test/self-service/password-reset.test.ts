@@ -54,6 +54,7 @@ describeEachDatabase('forgotten passwords', (database) => {
    * sent: the reset email that arrived by then is all that will arrive for them.
    */
   async function forgotSettled(emails: string[]) {
+    if (resetRequests.size === 0) throw new Error('requestPasswordReset is not wrapped');
     await Promise.allSettled(resetRequests);
     for (const email of emails) await noEmailPending(roster.server.deps, email);
   }
