@@ -1,32 +1,20 @@
 /** The API keys section of the contract, over HTTP, on both databases. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { encodeId } from '../../src/http/global-id.js';
 import {
   describeEachDatabase,
   type ApiResponse,
   type Caller,
-  type TestRoster,
-  startRoster,
+  useRoster,
 } from '../support/roster.js';
-import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 
 const HOUR = 3600 * 1000;
 
 describeEachDatabase('API keys', (database) => {
-  let own: OwnDatabase;
-  let roster: TestRoster;
-
-  beforeAll(async () => {
-    // Its own database: this suite moves its server's clock, and a worker with a clock in the
-    // future would take other test files' email from the shared PostgreSQL database.
-    own = await ownDatabase(database);
-    roster = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url } });
-  });
-  afterAll(async () => {
-    await roster.close();
-    await own.drop();
-  });
+  // This suite moves its server's clock: the server has a database of its own (as each has), so
+  // its worker, with a clock in the future, takes no other test file's email.
+  const roster = useRoster(database);
 
   const create = (caller: Caller, body: Record<string, unknown> = {}) =>
     roster.api(caller.key, 'POST', '/v2/api-keys', { key_type: 'user', name: 'ci', ...body });

@@ -13,14 +13,7 @@ import { sha256 } from '../../src/auth/secrets.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { describeEachDatabase, uniqueEmail } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from '../support/wait.js';
 
 describeEachDatabase('API-key cache', (database) => {
   let own: OwnDatabase;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
+import { useRoster, type Caller } from '../support/roster.js';
 import { activePerson, emailedLink, invite, strongPassword } from '../self-service/people.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,14 +30,13 @@ if (!available && process.env.CI === 'true') {
 if (!available) console.warn(`${CHROMIUM} not found; browser tests are skipped`);
 
 describe.skipIf(!available)('the invited person in a real browser', () => {
-  let roster: TestRoster;
+  const roster = useRoster('sqlite');
   let admin: Caller;
   let browser: Browser;
   let accountName: string;
 
   beforeAll(async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
-    roster = await startRoster('sqlite');
     admin = await roster.newAccount();
     accountName = `Account ${admin.email}`;
     // Each launch runs in a fresh temporary profile (user-data dir) that Playwright removes.
@@ -45,7 +44,6 @@ describe.skipIf(!available)('the invited person in a real browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await roster?.close();
   });
 
   async function newPage(): Promise<Page> {

@@ -2,14 +2,8 @@
  * Every caller kind × every /v2 endpoint, asserted against one table; and every endpoint with
  * another account's ids, which must be indistinguishable from unknown ids.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { checkInvariants } from './invariants.js';
@@ -88,12 +82,11 @@ function expected(kind: Kind, endpoint: Endpoint): number {
 }
 
 describeEachDatabase('authorization matrix', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let owner: Caller;
   const callers = new Map<Kind, Caller | undefined>();
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     owner = await roster.newAccount();
     callers.set('admin', await roster.newCaller(owner, 'admin'));
     callers.set('member', await roster.newCaller(owner, 'member'));
@@ -115,7 +108,6 @@ describeEachDatabase('authorization matrix', (database) => {
     callers.set('expired key', { ...expiring, key: short.body.key });
     callers.set('no key', undefined);
   });
-  afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

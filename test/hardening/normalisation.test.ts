@@ -2,25 +2,18 @@
  * How emails are compared (see README, "Email addresses"): NFKC, then lower case. The same
  * person must not get two accounts through Unicode spellings of one address.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { linkIn } from '../support/smtp.js';
 import { checkInvariants } from './invariants.js';
 
 describeEachDatabase('email normalisation and inert names', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

@@ -3,31 +3,23 @@
  * stack or SQL), change nothing; a deletion racing an accepted invitation never leaves the
  * deleted person active; names are shown as text.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { linkPath, newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
 import { checkInvariants, countRows } from './invariants.js';
 
 const PASSWORD = 'a long and unusual passphrase 42';
 
 describeEachDatabase('public pages under attack', (database) => {
-  let roster: TestRoster;
+  const logs: string[] = [];
+  const roster = useRoster(database, { logStream: (line) => logs.push(line) });
   let admin: Caller;
   let invitationPath: string;
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    roster = await startRoster(database, { logStream: (line) => logs.push(line) });
     admin = await roster.newAccount();
     invitationPath = await invite(uniqueEmail('target'));
   });
-  afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

@@ -1,29 +1,21 @@
 /** Concurrent requests that race for the same user: the database decides, nobody sees a 500. */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { checkInvariants } from './invariants.js';
 
 const MODES = ['none', 'email_link', 'temporary_password'] as const;
 
 describeEachDatabase('races', (database) => {
-  let roster: TestRoster;
-  let admin: Caller;
   const logs: string[] = [];
+  const roster = useRoster(database, { logStream: (line) => logs.push(line) });
+  let admin: Caller;
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    roster = await startRoster(database, { logStream: (line) => logs.push(line) });
     admin = await roster.newAccount();
     secrets.push(admin.key);
   });
-  afterAll(() => roster.close());
   // The invariants hold after every scenario, whatever it did.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

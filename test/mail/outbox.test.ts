@@ -17,13 +17,15 @@ import type { Deps } from '../../src/deps.js';
 import {
   describeEachDatabase,
   startRoster,
+  useRoster,
   uniqueEmail,
   type Caller,
   type DatabaseName,
   type TestRoster,
 } from '../support/roster.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
-import { eventually, outboxRow, outboxRows, settledRows } from '../support/outbox.js';
+import { outboxRow, outboxRows, settledRows } from '../support/outbox.js';
+import { eventually } from '../support/wait.js';
 import { mboxFiles, readMbox } from '../support/mbox.js';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
 import { startOutboxWorker, type WorkerOptions } from '../../src/mail/worker.js';
@@ -71,21 +73,14 @@ function recipientOf(session: { envelope: { rcptTo: { address: string }[] } }): 
 }
 
 describeEachDatabase('outbox delivery', (database) => {
-  let own: OwnDatabase;
-  let roster: TestRoster;
+  const roster = useRoster(database, {
+    env: { ROSTER_MAIL_FROM: MAIL_FROM },
+    worker: { backoffBaseMs: BACKOFF_BASE_MS, backoffMaxMs: 1000, maxAttempts: 4 },
+  });
   let admin: Caller;
 
   beforeAll(async () => {
-    own = await ownDatabase(database);
-    roster = await startRoster(database, {
-      env: { ROSTER_DATABASE_URL: own.url, ROSTER_MAIL_FROM: MAIL_FROM },
-      worker: { backoffBaseMs: BACKOFF_BASE_MS, backoffMaxMs: 1000, maxAttempts: 4 },
-    });
     admin = await roster.newAccount();
-  });
-  afterAll(async () => {
-    await roster.close();
-    await own.drop();
   });
 
   const post = (body: unknown) => roster.api(admin.key, 'POST', '/v2/users', body);
@@ -287,14 +282,12 @@ describeEachDatabase('outbox delivery', (database) => {
   describe('links that died while their email waited', () => {
     // The emails wait in the outbox: this server's worker runs only when a test wakes it, and
     // the use cases here run without waking it. A wake then claims every due row in one batch.
-    let lazy: TestRoster;
+    const lazy = useRoster(database, { worker: { pollMs: 600_000 } });
     let owner: Caller;
 
     beforeAll(async () => {
-      lazy = await startRoster(database, { worker: { pollMs: 600_000 } });
       owner = await lazy.newAccount();
     });
-    afterAll(() => lazy.close());
 
     const quiet = () => ({ ...lazy.server.deps, outbox: undefined });
     const actorOf = (admin: Caller) => ({

@@ -1,6 +1,6 @@
 /** The OpenAPI document is generated from the route schemas: it must carry the whole contract. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachDatabase, startRoster, type TestRoster } from '../support/roster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster } from '../support/roster.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -34,17 +34,15 @@ const OPERATIONS = Object.entries(CONTRACT).map(([route, [operationId, statuses]
 });
 
 describeEachDatabase('OpenAPI document, docs and health', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let doc: any;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     const response = await fetch(`${roster.url}/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
     doc = await response.json();
   });
-  afterAll(() => roster.close());
 
   const schema = (name: string) => doc.components.schemas[name];
   const operation = (path: string, method: string) => doc.paths[path]?.[method];

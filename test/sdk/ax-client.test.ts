@@ -2,7 +2,7 @@
  * Arize's official TypeScript SDK, unmodified, against a real Roster: every users and API-keys
  * function, the upper-case enums it expects (it sends sdk-language), and its error classes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   APIError,
   AuthenticationError,
@@ -28,11 +28,10 @@ import { decodeId } from '../../src/http/global-id.js';
 import {
   describeEachDatabase,
   startRoster,
+  useRoster,
   uniqueEmail,
   type Caller,
-  type TestRoster,
 } from '../support/roster.js';
-import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 
 process.env.DISABLE_PRERELEASE_WARNING = 'true';
 
@@ -49,22 +48,15 @@ async function thrown(call: () => Promise<unknown>): Promise<Error> {
 }
 
 describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
-  let own: OwnDatabase;
-  let roster: TestRoster;
+  // This suite moves its server's clock: the server has a database of its own (as each has), so
+  // its worker, with a clock in the future, takes no other test file's email.
+  const roster = useRoster(database);
   let admin: Caller;
   let client: Client;
 
   beforeAll(async () => {
-    // Its own database: this suite moves its server's clock, and a worker with a clock in the
-    // future would take other test files' email from the shared PostgreSQL database.
-    own = await ownDatabase(database);
-    roster = await startRoster(database, { env: { ROSTER_DATABASE_URL: own.url } });
     admin = await roster.newAccount();
     client = createClient({ apiKey: admin.key, baseUrl: roster.url });
-  });
-  afterAll(async () => {
-    await roster.close();
-    await own.drop();
   });
 
   const clientFor = (caller: Caller) => createClient({ apiKey: caller.key, baseUrl: roster.url });

@@ -1,10 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { alertOf, cookieAttributes, newVisitor, tokenOf } from './visitor.js';
 import { emailedLink, invite, statusOf, strongPassword } from './people.js';
 import { outboxRows } from '../support/outbox.js';
@@ -12,16 +7,14 @@ import { outboxRows } from '../support/outbox.js';
 const DAY = 24 * 3600 * 1000;
 
 describeEachDatabase('accepting an invitation', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
   let accountName: string;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
     accountName = `Account ${admin.email}`;
   });
-  afterAll(() => roster.close());
 
   async function invitedWithLink() {
     const person = await invite(roster, admin);

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { newVisitor, tokenOf } from './visitor.js';
 import { emailedLink, invite, signIn, strongPassword } from './people.js';
 
 describeEachDatabase('what the pages log', (database) => {
-  let roster: TestRoster;
-  let admin: Caller;
   const lines: string[] = [];
+  const roster = useRoster(database, { logStream: (line) => void lines.push(line) });
+  let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database, { logStream: (line) => void lines.push(line) });
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   it('never logs a link token, a password, a temporary password or a session cookie', async () => {
     const person = await invite(roster, admin);

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { cookieAttributes, newVisitor } from './visitor.js';
 import {
   activePerson,
@@ -20,14 +15,12 @@ import {
 const HOUR = 3600 * 1000;
 
 describeEachDatabase('sessions, CSRF and headers', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   describe('cookies', () => {
     it('the session cookie is HttpOnly, SameSite=Lax, Path=/, not Secure over http, with ≥128 random bits', async () => {
@@ -259,14 +252,12 @@ describeEachDatabase('sessions, CSRF and headers', (database) => {
 });
 
 describeEachDatabase('cookies behind https', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database, { env: { ROSTER_PUBLIC_URL: 'https://roster.test' } });
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database, { env: { ROSTER_PUBLIC_URL: 'https://roster.test' } });
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   it('every cookie is Secure and __Host- prefixed when ROSTER_PUBLIC_URL is https', async () => {
     const person = await invite(roster, admin);

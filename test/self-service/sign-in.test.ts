@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { alertOf, newVisitor } from './visitor.js';
 import {
   activePerson,
@@ -20,16 +14,14 @@ import {
 const DAY = 24 * 3600 * 1000;
 
 describeEachDatabase('signing in', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
   let accountName: string;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
     accountName = `Account ${admin.email}`;
   });
-  afterAll(() => roster.close());
 
   it('the sign-in page has labelled email and password fields and a forgot-password link', async () => {
     const page = await newVisitor(roster.url).get('/login');

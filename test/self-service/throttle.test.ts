@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { newVisitor, tokenOf } from './visitor.js';
 import { activePerson, emailedLink, signIn, strongPassword } from './people.js';
 
@@ -13,14 +7,12 @@ const WINDOW = 15 * 60 * 1000;
 
 // Each test signs in from its own loopback addresses, so per-address counts do not mix.
 describeEachDatabase('throttling failed sign-ins', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   const from = (address: string) => newVisitor(roster.url, address);
 

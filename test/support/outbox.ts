@@ -1,21 +1,7 @@
 /** Waiting for outbox rows to reach a state, instead of sleeping and hoping they did. */
 import type { Deps } from '../../src/deps.js';
 import type { OutboxTable } from '../../src/db/tables.js';
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { eventually } from './wait.js';
 
 /** The outbox rows of one recipient, oldest first. */
 export async function outboxRows(
@@ -63,6 +49,27 @@ export function settledRows(
       return settled ? rows : undefined;
     },
     `every row sent or dead (${recipient})`,
+    timeoutMs,
+  );
+}
+
+/**
+ * The recipient's rows once none is pending or processing, or none was ever written. Every email
+ * goes through the outbox, written in the transaction of the change that causes it: once a
+ * request that committed has answered, the email that arrived by then is all that will arrive
+ * for the recipient.
+ */
+export function noEmailPending(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  timeoutMs?: number,
+): Promise<OutboxTable[]> {
+  return eventually(
+    async () => {
+      const rows = await outboxRows(deps, recipient);
+      return rows.every((r) => r.status === 'sent' || r.status === 'dead') ? rows : undefined;
+    },
+    `no email pending (${recipient})`,
     timeoutMs,
   );
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describe, inject } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
 import { loggerOptions } from '../../src/http/logging.js';
@@ -57,6 +57,8 @@ export interface TestRoster {
   smtp: TestSmtp;
   clock: TestClock;
   dataDir: string;
+  /** The database it runs on, as ROSTER_DATABASE_URL names it: its own unless `env` named one. */
+  databaseUrl: string;
   /** A fresh account with its admin. */
   newAccount(): Promise<Caller>;
   /** A new active user of the admin's account with the given role, and an API key for it. */
@@ -100,15 +102,21 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomBytes(5).toString('hex')}@example.com`;
 }
 
+export interface RosterOptions {
+  env?: Record<string, string>;
+  worker?: Partial<WorkerOptions>;
+  smtp?: TestSmtp;
+  /** Receives every log line (at info level and above), to check what is logged. */
+  logStream?: (line: string) => void;
+}
+
+/**
+ * Starts a server for a test that starts and stops servers itself (restarts, crashes, several
+ * processes); a suite that needs one server throughout uses useRoster.
+ */
 export async function startRoster(
   database: DatabaseName,
-  options: {
-    env?: Record<string, string>;
-    worker?: Partial<WorkerOptions>;
-    smtp?: TestSmtp;
-    /** Receives every log line (at info level and above), to check what is logged. */
-    logStream?: (line: string) => void;
-  } = {},
+  options: RosterOptions = {},
 ): Promise<TestRoster> {
   const dataDir = tempDir();
   // Each PostgreSQL server gets a database of its own: outbox workers of other test files (and
@@ -170,6 +178,8 @@ export async function startRoster(
     smtp,
     clock,
     dataDir,
+    databaseUrl:
+      config.database.dialect === 'sqlite' ? `sqlite:${config.database.file}` : config.database.url,
     api,
     async newAccount() {
       const email = uniqueEmail('admin');
@@ -210,4 +220,28 @@ export async function startRoster(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The suite's server: started before its first test (beforeAll) and closed after its last
+ * (afterAll). Call it before the suite's own hooks, so they run once the server is up and
+ * before it is closed. The returned object stands for that server while it runs.
+ */
+export function useRoster(database: DatabaseName, options: RosterOptions = {}): TestRoster {
+  let current: TestRoster | undefined;
+  beforeAll(async () => {
+    current = await startRoster(database, options);
+  });
+  afterAll(async () => {
+    const started = current;
+    current = undefined;
+    await started?.close();
+  });
+  return new Proxy({} as TestRoster, {
+    get(_, property) {
+      if (!current)
+        throw new Error("the suite's server runs only from its beforeAll to its afterAll");
+      return Reflect.get(current, property);
+    },
+  });
 }

@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
+import { noEmailPending } from '../support/outbox.js';
 import { linkIn } from '../support/smtp.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -21,14 +16,12 @@ function member(email: string, mode = 'email_link', extra: Record<string, unknow
 }
 
 describeEachDatabase('users API', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   const post = (body: unknown, key = admin.key) => roster.api(key, 'POST', '/v2/users', body);
   const get = (id: string, key = admin.key) => roster.api(key, 'GET', `/v2/users/${id}`);
@@ -63,7 +56,7 @@ describeEachDatabase('users API', (database) => {
       expect(response.body.temporary_password).toBeUndefined();
       expect(response.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       await expectStored(response.body);
-      await new Promise((r) => setTimeout(r, 300));
+      await noEmailPending(roster.server.deps, email);
       expect(roster.smtp.to(email)).toHaveLength(0);
     });
 
@@ -83,7 +76,7 @@ describeEachDatabase('users API', (database) => {
         /^http:\/\/roster\.test\/invitations\/accept\?token=[0-9A-Z]{26}\.[A-Za-z0-9_-]{43}$/,
       );
       expect(mail!.subject).toContain('invited');
-      await new Promise((r) => setTimeout(r, 300));
+      await noEmailPending(roster.server.deps, email);
       expect(roster.smtp.to(email)).toHaveLength(1);
     });
 
@@ -99,7 +92,7 @@ describeEachDatabase('users API', (database) => {
       expect(replay.body.temporary_password).toBeUndefined();
       expect(replay.body.invite_mode).toBeUndefined();
       expect(replay.body.id).toBe(first.body.id);
-      await new Promise((r) => setTimeout(r, 300));
+      await noEmailPending(roster.server.deps, email);
       expect(roster.smtp.to(email)).toHaveLength(0);
     });
 
@@ -137,7 +130,7 @@ describeEachDatabase('users API', (database) => {
         invite_mode: undefined,
         name: 'Grace Hopper',
       } as never);
-      await new Promise((r) => setTimeout(r, 300));
+      await noEmailPending(roster.server.deps, email);
       expect(roster.smtp.to(email)).toHaveLength(1);
     });
 
@@ -269,7 +262,7 @@ describeEachDatabase('users API', (database) => {
         .execute();
       expect(tokens).toHaveLength(1);
       await roster.smtp.waitFor((m) => m.to.includes(email));
-      await new Promise((r) => setTimeout(r, 300));
+      await noEmailPending(roster.server.deps, email);
       expect(roster.smtp.to(email)).toHaveLength(1);
     });
 
