@@ -215,11 +215,15 @@ async function startRoster(
       ROSTER_LOG_LEVEL: 'warn',
       ROSTER_API_RATE_LIMIT: '0',
       ROSTER_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ROSTER_SECRET: BENCH_SECRET,
     },
     port,
     readyPath: '/healthz',
   });
 }
+
+/** The server secret of the run: Roster signs its cursors with it, and the baseline does too. */
+const BENCH_SECRET = randomBytes(32).toString('base64url');
 
 async function startBaseline(
   database: Database,
@@ -240,6 +244,7 @@ async function startBaseline(
       PORT: String(port),
       BASELINE_DATABASE_URL: database.baselineUrl,
       BASELINE_ROSTER_URL: database.url,
+      BASELINE_SECRET: BENCH_SECRET,
     },
     port,
     readyPath: '/read',

@@ -19,6 +19,7 @@
  *   worker that does not exist, so Roster's outbox worker never sends the baseline's email
  *   (Roster's own creates also deliver theirs, and that counts in Roster's time).
  */
+import { decodeCursor, encodeCursor } from '../src/cursor.js';
 import crypto, { randomFillSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
@@ -347,7 +348,7 @@ function badRequest(message: string): HttpError {
 }
 
 /** Registers the same-work routes on `app`, on the database of `databaseUrl` (Roster's). */
-export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string): void {
+export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string, secret: string): void {
   const store = databaseUrl.startsWith('sqlite:')
     ? sqliteStore(databaseUrl.slice('sqlite:'.length))
     : postgresStore(databaseUrl);
@@ -411,16 +412,9 @@ export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string): void 
       const { limit, cursor } = request.query;
       let after: [number, string] | undefined;
       if (cursor !== undefined) {
-        const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-        if (
-          !Array.isArray(value) ||
-          !Number.isSafeInteger(value[0]) ||
-          typeof value[1] !== 'string' ||
-          !ROW_ID.test(value[1])
-        ) {
-          throw badRequest('cursor is not a cursor this API issued');
-        }
-        after = [value[0] as number, value[1]];
+        // Roster's own signed cursors, checked as Roster checks them.
+        const position = decodeCursor(secret, 'users', cursor);
+        after = [position.createdAt, position.id];
       }
       const rows = await store.page(owner.account_id, owner.now, after, limit + 1);
       const page = rows.slice(0, limit);
@@ -431,9 +425,10 @@ export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string): void 
           rows.length > limit && last
             ? {
                 has_more: true,
-                next_cursor: Buffer.from(JSON.stringify([last.created_at, last.id])).toString(
-                  'base64url',
-                ),
+                next_cursor: encodeCursor(secret, 'users', {
+                  createdAt: last.created_at,
+                  id: last.id,
+                }),
               }
             : { has_more: false },
       };

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
-import { eventually, outboxRow } from '../support/outbox.js';
+import { outboxRow } from '../support/outbox.js';
+import { eventually } from '../support/wait.js';
 import {
   describeEachDatabase,
   startRoster,
