@@ -61,6 +61,12 @@ function accountParam(value: string): string | undefined {
   return isRowId(value) ? value : undefined;
 }
 
+/**
+ * A link that cannot be used (unknown, used, replaced, expired, or its person deleted) is gone:
+ * one page and one status for every case, so the answer tells nothing about which.
+ */
+const LINK_GONE = 410;
+
 function show(reply: FastifyReply, page: pages.Page, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(pages.layout(page));
 }
@@ -231,7 +237,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
   app.get('/invitations/accept', { schema: { hide: true } }, async (request, reply) => {
     const token = query(request, 'token');
     const view = await service.viewInvitation(deps, token);
-    if (!view) return show(reply, pages.linkInvalidPage('invitation'), 400);
+    if (!view) return show(reply, pages.linkInvalidPage('invitation'), LINK_GONE);
     return show(reply, pages.invitationPage(view, token, csrf(request)));
   });
 
@@ -242,7 +248,8 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
     });
-    if (result.kind === 'invalid') return show(reply, pages.linkInvalidPage('invitation'), 400);
+    if (result.kind === 'invalid')
+      return show(reply, pages.linkInvalidPage('invitation'), LINK_GONE);
     if (result.kind === 'retry') {
       return show(
         reply,
@@ -276,7 +283,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
   app.get('/password/reset', { schema: { hide: true } }, async (request, reply) => {
     const token = query(request, 'token');
     const view = await service.viewPasswordReset(deps, token);
-    if (!view) return show(reply, pages.linkInvalidPage('password_reset'), 400);
+    if (!view) return show(reply, pages.linkInvalidPage('password_reset'), LINK_GONE);
     return show(reply, pages.resetPage(view, token, csrf(request)));
   });
 
@@ -287,7 +294,8 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
     });
-    if (result.kind === 'invalid') return show(reply, pages.linkInvalidPage('password_reset'), 400);
+    if (result.kind === 'invalid')
+      return show(reply, pages.linkInvalidPage('password_reset'), LINK_GONE);
     if (result.kind === 'retry') {
       return show(reply, pages.resetPage(result.view, token, csrf(request), result.problem), 422);
     }

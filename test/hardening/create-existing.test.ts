@@ -3,14 +3,8 @@
  * (`none`) or re-invites it (an invite mode), the user ends up with the request's name, role and
  * is_developer; a create that returns an invited user as it is changes nothing.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, uniqueEmail, type Caller, useRoster } from '../support/roster.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { checkInvariants } from './invariants.js';
 
@@ -34,14 +28,12 @@ function body(
 }
 
 describeEachDatabase('a create of an invited or expired email', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   const post = (payload: unknown) => roster.api(admin.key, 'POST', '/v2/users', payload);

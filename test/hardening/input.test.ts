@@ -5,14 +5,8 @@
  * nothing that reorders or breaks lines), tamper-evident cursors and decimal integers. Every
  * refusal is a 400 that names the field and leaves no committed row behind.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase, uniqueEmail, type Caller, useRoster } from '../support/roster.js';
 import { newVisitor } from '../self-service/visitor.js';
 import { bootstrapAccount } from '../../src/accounts/service.js';
 import { checkInvariants, expectNothingCommitted, snapshotRows } from './invariants.js';
@@ -20,14 +14,12 @@ import { checkInvariants, expectNothingCommitted, snapshotRows } from './invaria
 const LEAP_SECOND = '2099-12-31T23:59:60Z';
 
 describeEachDatabase('one reading of every input', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   const db = () => roster.server.deps.db;

@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeEachDatabase,
-  startRoster,
   uniqueEmail,
   type Caller,
+  useRoster,
   type TestRoster,
 } from '../support/roster.js';
 import { decodeId } from '../../src/http/global-id.js';
@@ -53,12 +53,7 @@ describe('lastAdminDeveloperProblem', () => {
 });
 
 describeEachDatabase('the last active admin developer', (database) => {
-  let roster: TestRoster;
-
-  beforeAll(async () => {
-    roster = await startRoster(database);
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database);
   // The invariants (one of them: an active admin developer in every account) hold after each test.
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 

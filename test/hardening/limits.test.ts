@@ -5,15 +5,15 @@
  */
 import http from 'node:http';
 import { randomBytes, randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mintKeyForUser } from '../../src/accounts/service.js';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { Conflict } from '../../src/errors.js';
 import {
   describeEachDatabase,
-  startRoster,
   type ApiResponse,
   type Caller,
+  useRoster,
   type TestRoster,
 } from '../support/roster.js';
 import { checkInvariants } from './invariants.js';
@@ -70,11 +70,7 @@ function expectTooMany(answer: Answer): void {
 }
 
 describeEachDatabase('rate limits', (database) => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
 
   it('requests without a key or with a wrong one count against the client address; past its budget they are 429', async () => {
     const address = newAddress();
@@ -142,11 +138,7 @@ describeEachDatabase('rate limits', (database) => {
 });
 
 describe('with ROSTER_API_RATE_LIMIT=0', () => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster('sqlite', { env: { ROSTER_API_RATE_LIMIT: '0' } });
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster('sqlite', { env: { ROSTER_API_RATE_LIMIT: '0' } });
 
   it('nothing is limited, failed requests included', async () => {
     const address = newAddress();
@@ -157,13 +149,12 @@ describe('with ROSTER_API_RATE_LIMIT=0', () => {
 });
 
 describeEachDatabase('no /v2 answer is cached', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
+
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   it('every /v2 answer, success or error, carries Cache-Control: no-store', async () => {
     const answers: [string, ApiResponse][] = [];
@@ -200,11 +191,7 @@ describeEachDatabase('no /v2 answer is cached', (database) => {
 });
 
 describeEachDatabase('active API keys', (database) => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster(database);
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database);
 
   const create = (caller: Caller, name = 'many') =>
     roster.api(caller.key, 'POST', '/v2/api-keys', { key_type: 'user', name });

@@ -3,14 +3,8 @@
  * form names, and the work of a sign-in (counted in argon2 verifications, through the password
  * module every sign-in goes through) does not depend on how many accounts the email is in.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, uniqueEmail, type Caller, useRoster } from '../support/roster.js';
 import { decodeId } from '../../src/http/global-id.js';
 import { hashPassword, verificationCount } from '../../src/auth/passwords.js';
 import { SIGN_IN_CHECKS } from '../../src/self-service/rules.js';
@@ -22,17 +16,15 @@ const PASSWORD = 'a long and unusual passphrase 42';
 const WRONG = 'not the passphrase at all 17';
 
 describeEachDatabase('sign-in under attack', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admins: Caller[];
   let passwordHash: string;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admins = [];
     for (let i = 0; i < 5; i++) admins.push(await roster.newAccount());
     passwordHash = await hashPassword(PASSWORD);
   });
-  afterAll(() => roster.close());
   afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   async function create(admin: Caller, email: string, mode: string) {

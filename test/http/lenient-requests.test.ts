@@ -2,23 +2,16 @@
  * What HTTP allows, Roster accepts: the auth scheme in any case with any number of spaces, and
  * a path with a trailing slash.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, type Caller, useRoster } from '../support/roster.js';
 
 describeEachDatabase('requests as HTTP allows them', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   it('the Bearer scheme is case-insensitive and may be followed by several spaces', async () => {
     for (const scheme of ['Bearer ', 'bearer ', 'BEARER ', 'Bearer   ']) {
@@ -44,12 +37,7 @@ describeEachDatabase('requests as HTTP allows them', (database) => {
 });
 
 describeEachDatabase('a path that is no page', (database) => {
-  let roster: TestRoster;
-
-  beforeAll(async () => {
-    roster = await startRoster(database);
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database);
 
   it('is a small HTML page for a browser, and a problem for the API', async () => {
     const page = await fetch(`${roster.url}/no-such-page`, {

@@ -2,18 +2,16 @@
  * Validation errors say, in the request's own terms, which field is wrong and what is allowed,
  * once each.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRoster, uniqueEmail, type Caller, type TestRoster } from '../support/roster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { uniqueEmail, type Caller, useRoster } from '../support/roster.js';
 
 describe('validation errors in words', () => {
-  let roster: TestRoster;
+  const roster = useRoster('sqlite');
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster('sqlite');
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   const valid = () => ({
     name: 'Ann',

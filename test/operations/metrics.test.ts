@@ -3,14 +3,8 @@
  * while the database answers and its schema is current, /healthz while the process runs.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, uniqueEmail, type Caller, useRoster } from '../support/roster.js';
 
 /** The value of one sample line, e.g. `roster_outbox_emails{status="dead"}`. */
 function sample(text: string, name: string): number | undefined {
@@ -19,14 +13,12 @@ function sample(text: string, name: string): number | undefined {
 }
 
 describeEachDatabase('operating Roster', (database) => {
-  let roster: TestRoster;
+  const roster = useRoster(database);
   let admin: Caller;
 
   beforeAll(async () => {
-    roster = await startRoster(database);
     admin = await roster.newAccount();
   });
-  afterAll(() => roster.close());
 
   const metrics = async () => {
     const response = await fetch(`${roster.url}/metrics`);

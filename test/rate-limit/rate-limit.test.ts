@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import http from 'node:http';
 import { randomInt } from 'node:crypto';
 import { mintKeyForUser } from '../../src/accounts/service.js';
-import { describeEachDatabase, startRoster, type TestRoster } from '../support/roster.js';
+import { describeEachDatabase, startRoster, useRoster } from '../support/roster.js';
 
 /** The status of GET /v2/users without a key, sent from a loopback `address` of the caller's. */
 function statusFrom(url: string, address: string): Promise<number> {
@@ -21,11 +21,7 @@ function statusFrom(url: string, address: string): Promise<number> {
 }
 
 describeEachDatabase('API rate limit', (database) => {
-  let roster: TestRoster;
-  beforeAll(async () => {
-    roster = await startRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
-  });
-  afterAll(() => roster.close());
+  const roster = useRoster(database, { env: { ROSTER_API_RATE_LIMIT: '5' } });
 
   it('counts every /v2 request per user; over the limit is a 429 problem with Retry-After', async () => {
     const a = await roster.newAccount();

@@ -86,7 +86,7 @@ describeEachDatabase('accepting an invitation', (database) => {
     const garbage = await other.get('/invitations/accept?token=%3Cscript%3E');
     const missing = await other.get('/invitations/accept');
     for (const page of [used, unknown, garbage, missing]) {
-      expect(page.status).toBe(400);
+      expect(page.status).toBe(410);
       expect(page.body).toContain('This invitation link is no longer valid');
       expect(page.body).toContain('Ask an admin');
       expect(page.body).not.toMatch(/stack|Error:/);
@@ -98,7 +98,7 @@ describeEachDatabase('accepting an invitation', (database) => {
       password: strongPassword(),
       confirmation: 'x',
     });
-    expect(usedAgain.status).toBe(400);
+    expect(usedAgain.status).toBe(410);
     expect(usedAgain.body).toBe(unknown.body);
   });
 
@@ -140,7 +140,7 @@ describeEachDatabase('accepting an invitation', (database) => {
     roster.clock.advance(7 * DAY + 1000);
     try {
       const page = await browser.get(link);
-      expect(page.status).toBe(400);
+      expect(page.status).toBe(410);
       expect(page.body).toContain('This invitation link is no longer valid');
       const password = strongPassword();
       const posted = await browser.post('/invitations/accept', {
@@ -148,7 +148,7 @@ describeEachDatabase('accepting an invitation', (database) => {
         password,
         confirmation: password,
       });
-      expect(posted.status).toBe(400);
+      expect(posted.status).toBe(410);
       expect(await statusOf(roster, admin, person.id)).toBe('expired');
     } finally {
       roster.clock.advance(-(7 * DAY + 1000));
@@ -162,7 +162,7 @@ describeEachDatabase('accepting an invitation', (database) => {
     const newLink = await emailedLink(roster, person.email, '/invitations/accept', 2);
     expect(newLink).not.toBe(link);
     const browser = newVisitor(roster.url);
-    expect((await browser.get(link)).status).toBe(400);
+    expect((await browser.get(link)).status).toBe(410);
     expect((await browser.get(newLink)).status).toBe(200);
     const password = strongPassword();
     const accepted = await browser.post('/invitations/accept', {
@@ -184,9 +184,9 @@ describeEachDatabase('accepting an invitation', (database) => {
       password,
       confirmation: password,
     });
-    expect(posted.status).toBe(400);
+    expect(posted.status).toBe(410);
     expect(posted.body).toContain('This invitation link is no longer valid');
-    expect((await browser.get(link)).status).toBe(400);
+    expect((await browser.get(link)).status).toBe(410);
     const row = await roster.server.deps.db.kysely
       .selectFrom('users')
       .select(['state', 'password_hash'])

@@ -115,7 +115,7 @@ describeEachDatabase('forgotten passwords', (database) => {
     const invalidPages: string[] = [];
     const check = async (path: string) => {
       const page = await newVisitor(roster.url).get(path);
-      expect(page.status).toBe(400);
+      expect(page.status).toBe(410);
       expect(page.body).toContain('This reset link is no longer valid');
       invalidPages.push(page.body);
     };
@@ -137,7 +137,7 @@ describeEachDatabase('forgotten passwords', (database) => {
       password: strongPassword(),
       confirmation: 'different',
     });
-    expect(second.status).toBe(400);
+    expect(second.status).toBe(410);
 
     await check(`/password/reset?token=${'Z'.repeat(43)}`);
 
@@ -234,7 +234,7 @@ describeEachDatabase('forgotten passwords', (database) => {
       confirmation: 'Another-Quiet-Field-9',
     });
     expect(changed.status).toBe(303);
-    expect((await newVisitor(roster.url).get(link)).status).toBe(400);
+    expect((await newVisitor(roster.url).get(link)).status).toBe(410);
   });
 
   it('asking again within a minute sends no second email', async () => {
