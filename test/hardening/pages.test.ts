@@ -229,7 +229,7 @@ describeEachDatabase('public pages under attack', (database) => {
         roster.api(admin.key, 'DELETE', `/v2/users/${userId}`),
       ]);
       expect(deleted.status).toBe(204);
-      expect([303, 400]).toContain(accepted.status);
+      expect([303, 410]).toContain(accepted.status);
       expect((await roster.api(admin.key, 'GET', `/v2/users/${userId}`)).status).toBe(404);
       const row = await roster.server.deps.db.kysely
         .selectFrom('users')

@@ -123,7 +123,7 @@ describeEachDatabase('accepting an invitation', (database) => {
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 400)).toHaveLength(15);
+    expect(statuses.filter((s) => s === 410)).toHaveLength(15);
     expect(await statusOf(roster, admin, person.id)).toBe('active');
     const sessions = await roster.server.deps.db.kysely
       .selectFrom('sessions')

@@ -198,7 +198,7 @@ describeEachDatabase('forgotten passwords', (database) => {
       }),
     );
     expect(results.filter((r) => r.status === 303)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 400)).toHaveLength(15);
+    expect(results.filter((r) => r.status === 410)).toHaveLength(15);
   });
 
   it('a refused new password keeps the link usable', async () => {
