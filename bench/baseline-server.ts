@@ -18,7 +18,7 @@ import Fastify from 'fastify';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { sameWorkRoutes } from './same-work.js';
+import { sameWorkRoutes, userSchema } from './same-work.js';
 
 const TABLE = `
   create table if not exists baseline_users (
@@ -74,22 +74,6 @@ const USER = {
   role: { type: 'predefined', name: 'member' },
   is_developer: true,
 };
-
-const userSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    email: { type: 'string' },
-    created_at: { type: 'string' },
-    status: { type: 'string' },
-    role: {
-      type: 'object',
-      properties: { type: { type: 'string' }, name: { type: 'string' } },
-    },
-    is_developer: { type: 'boolean' },
-  },
-} as const;
 
 const app = Fastify();
 app.get('/read', { schema: { response: { 200: userSchema } } }, async () => USER);

@@ -312,7 +312,8 @@ const userProperties = {
   },
   is_developer: { type: 'boolean' },
 } as const;
-const userSchema = { type: 'object', properties: userProperties } as const;
+/** A User through a response schema, as Roster's routes serialize one (also the JSON read's). */
+export const userSchema = { type: 'object', properties: userProperties } as const;
 
 const createBody = {
   type: 'object',

@@ -41,14 +41,24 @@ export function settledRows(
   recipient: string,
   timeoutMs?: number,
 ): Promise<OutboxTable[]> {
+  return rowsOnceSettled(deps, recipient, true, `every row sent or dead (${recipient})`, timeoutMs);
+}
+
+/** The rows once every one is sent or dead (and, with `atLeastOne`, there is one). */
+function rowsOnceSettled(
+  deps: Pick<Deps, 'db'>,
+  recipient: string,
+  atLeastOne: boolean,
+  what: string,
+  timeoutMs?: number,
+): Promise<OutboxTable[]> {
   return eventually(
     async () => {
       const rows = await outboxRows(deps, recipient);
-      const settled =
-        rows.length > 0 && rows.every((r) => r.status === 'sent' || r.status === 'dead');
-      return settled ? rows : undefined;
+      const settled = rows.every((r) => r.status === 'sent' || r.status === 'dead');
+      return settled && (rows.length > 0 || !atLeastOne) ? rows : undefined;
     },
-    `every row sent or dead (${recipient})`,
+    what,
     timeoutMs,
   );
 }
@@ -64,12 +74,5 @@ export function noEmailPending(
   recipient: string,
   timeoutMs?: number,
 ): Promise<OutboxTable[]> {
-  return eventually(
-    async () => {
-      const rows = await outboxRows(deps, recipient);
-      return rows.every((r) => r.status === 'sent' || r.status === 'dead') ? rows : undefined;
-    },
-    `no email pending (${recipient})`,
-    timeoutMs,
-  );
+  return rowsOnceSettled(deps, recipient, false, `no email pending (${recipient})`, timeoutMs);
 }
