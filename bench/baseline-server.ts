@@ -4,8 +4,8 @@
  * - GET /read: a User-shaped JSON object of the same size as Roster's, serialized through a
  *   response schema as Roster's routes are;
  * - POST /write: one INSERT of a user-shaped row into the same database engine with the same
- *   settings as Roster's (SQLite: WAL, synchronous=NORMAL, wal_autocheckpoint=10000,
- *   busy_timeout, foreign keys, an 8 MiB page cache, journals in memory, one connection;
+ *   settings as Roster's (SQLite: SQLITE_PRAGMAS of src/db/connect.ts, one
+ *   connection;
  *   PostgreSQL: a pool of 10), through the driver with no query builder;
  * - with BASELINE_ROSTER_URL (the benchmark's Roster database), the same-work routes of
  *   same-work.ts: GET /v2/users/:id, GET /v2/users and POST /v2/users as Roster does them,
@@ -16,6 +16,7 @@
  */
 import Fastify from 'fastify';
 import Database from 'better-sqlite3';
+import { SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { sameWorkRoutes, userSchema } from './same-work.js';
@@ -39,13 +40,8 @@ const INSERT_COLUMNS =
 type InsertOne = (values: unknown[]) => Promise<void> | void;
 function sqliteInsert(file: string): InsertOne {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('wal_autocheckpoint = 10000');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -8192');
-  db.pragma('temp_store = MEMORY');
+  // Roster's connection settings.
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   db.exec(TABLE);
   const statement = db.prepare(
     `insert into baseline_users (${INSERT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

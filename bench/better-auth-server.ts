@@ -10,9 +10,8 @@
  * - serve mode (the default): the handler on 127.0.0.1:PORT, under /api/auth.
  *
  * The database has Roster's settings, so that the comparison is of the software, not of its
- * configuration: SQLite through better-sqlite3 (one connection; WAL, synchronous=NORMAL,
- * wal_autocheckpoint=10000, busy timeout, foreign keys, an 8 MiB page cache, journals in
- * memory), PostgreSQL through a pg Pool of 10. Rate limiting is off, as it is for Roster in
+ * configuration: SQLite through better-sqlite3 (one connection; SQLITE_PRAGMAS of
+ * src/db/connect.ts), PostgreSQL through a pg Pool of 10. Rate limiting is off, as it is for Roster in
  * the benchmark; telemetry is off.
  *
  * Usage: BETTER_AUTH_DATABASE_URL=sqlite:<file>|postgres://... PORT=...
@@ -20,6 +19,7 @@
  */
 import http from 'node:http';
 import Database from 'better-sqlite3';
+import { SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
@@ -39,13 +39,8 @@ export interface BetterAuthSeed {
 function database(url: string) {
   if (url.startsWith('sqlite:')) {
     const db = new Database(url.slice('sqlite:'.length));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('wal_autocheckpoint = 10000');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-    db.pragma('cache_size = -8192');
-    db.pragma('temp_store = MEMORY');
+    // Roster's connection settings.
+    for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
     return db;
   }
   return new pg.Pool({ connectionString: url, max: 10 });

@@ -23,6 +23,7 @@ import { decodeCursor, encodeCursor } from '../src/cursor.js';
 import crypto, { randomFillSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
+import { SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 
 interface KeyOwner {
@@ -105,14 +106,8 @@ const pageParameters = (accountId: string, now: number) =>
 
 function sqliteStore(file: string): Store {
   const db = new Database(file);
-  // Roster's connection settings (the file is already in WAL mode).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('wal_autocheckpoint = 10000');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -8192');
-  db.pragma('temp_store = MEMORY');
+  // Roster's connection settings.
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   const keyOwner = db.prepare(KEY_OWNER);
   const touchKey = db.prepare(TOUCH_KEY);
   const userById = db.prepare(USER_BY_ID);
