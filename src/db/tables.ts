@@ -28,7 +28,8 @@ export interface UsersTable {
   updated_at: number;
 }
 
-export type TokenPurpose = 'invitation' | 'password_reset';
+/** `password_setup`: a one-time link to set a password, made by `roster bootstrap` or the CLI. */
+export type TokenPurpose = 'invitation' | 'password_reset' | 'password_setup';
 export type InvitationMode = 'email_link' | 'temporary_password';
 
 export interface UserTokensTable {
