@@ -355,12 +355,12 @@ const CREATE: Case[] = [
     detail: /name/,
   },
   {
-    name: 'custom role',
+    name: 'unknown custom role',
     method: 'POST',
     path: '/v2/users',
     body: withBody({ role: { type: 'custom', id: 'r1' } }),
     status: 400,
-    detail: /custom roles/i,
+    detail: /r1 is not a custom role/,
   },
   {
     name: 'API key in the query string',
