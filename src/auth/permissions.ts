@@ -34,6 +34,11 @@ export function hasPermission(holder: RoleHolder, permission: Permission): boole
   return permissionsOf(holder).includes(permission);
 }
 
+/** A holder's role in words, for answers: `admin`, `member`, `annotator` or `a custom role`. */
+export function describeRole(holder: RoleHolder): string {
+  return holder.role === 'custom' ? 'a custom role' : holder.role;
+}
+
 /** Who is calling: resolved from the API key (or a session) on every request. */
 export interface Actor extends RoleHolder {
   accountId: string;

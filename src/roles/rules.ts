@@ -9,6 +9,7 @@
 import {
   ENFORCED_PERMISSIONS,
   ROLE_PERMISSIONS,
+  permissionsOf,
   type Permission,
   type RoleHolder,
 } from '../auth/permissions.js';
@@ -189,10 +190,6 @@ export function predefinedRoleById(id: string): PredefinedRole | undefined {
   return PREDEFINED_ROLES.find((role) => role.id === id);
 }
 
-export function predefinedRoleByName(name: RoleName): PredefinedRole {
-  return PREDEFINED_ROLES.find((role) => role.name === name)!;
-}
-
 /** Role names are compared as emails are: Unicode NFKC, then lower case. */
 export function normalizeRoleName(name: string): string {
   return name.normalize('NFKC').toLowerCase().normalize('NFKC');
@@ -247,14 +244,8 @@ export function enforcedOf(permissions: readonly string[]): Permission[] {
 export function grantProblem(caller: RoleHolder, granted: RoleHolder): string | undefined {
   if (caller.role === 'admin') return undefined;
   if (granted.role === 'admin') return 'Only admins may give a user the admin role';
-  const mine = new Set(callerPermissions(caller));
-  const missing = callerPermissions(granted).filter((permission) => !mine.has(permission));
+  const mine = new Set(permissionsOf(caller));
+  const missing = permissionsOf(granted).filter((permission) => !mine.has(permission));
   if (missing.length === 0) return undefined;
   return `You may not give a user a role with permissions you do not hold (${missing.join(', ')})`;
-}
-
-function callerPermissions(holder: RoleHolder): readonly Permission[] {
-  return holder.role === 'custom'
-    ? (holder.customPermissions ?? [])
-    : ROLE_PERMISSIONS[holder.role];
 }

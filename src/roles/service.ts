@@ -3,7 +3,7 @@
  * change runs in one transaction and re-checks its caller inside it. Nothing here knows HTTP.
  */
 import type { Deps } from '../deps.js';
-import type { Actor, RoleHolder } from '../auth/permissions.js';
+import { describeRole, type Actor } from '../auth/permissions.js';
 import type { Position } from '../cursor.js';
 import { newId } from '../db/ids.js';
 import type { RolesTable } from '../db/tables.js';
@@ -61,10 +61,6 @@ function requireAdmin(actor: Actor): void {
   if (actor.role !== 'admin') {
     throw new Forbidden(`Only admins may manage roles; your role is ${describeRole(actor)}`);
   }
-}
-
-function describeRole(holder: RoleHolder): string {
-  return holder.role === 'custom' ? 'a custom role' : holder.role;
 }
 
 function roleNotFound(): NotFound {

@@ -96,7 +96,9 @@ export const CreateUserBody = Type.Object(
         'none: active at once (SSO); email_link: emailed link; temporary_password: returned once',
     }),
     is_developer: Type.Optional(
-      Type.Boolean({ description: 'Default: true for admin and member, false for annotator' }),
+      Type.Boolean({
+        description: 'Default: true for admin, member and custom roles, false for annotator',
+      }),
     ),
   },
   { additionalProperties: false },

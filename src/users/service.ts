@@ -3,7 +3,7 @@
  * through store.ts and queues email through the outbox. Nothing here knows about HTTP.
  */
 import type { Deps } from '../deps.js';
-import { hasPermission, type Actor, type Permission } from '../auth/permissions.js';
+import { describeRole, hasPermission, type Actor, type Permission } from '../auth/permissions.js';
 import {
   resolveAssignment,
   roleNames,
@@ -94,10 +94,6 @@ function namesOfRoles(
 /** A user read back with the name of its custom role, if it holds one. */
 async function shownUser(db: Trx | Deps['db']['kysely'], row: store.UserRow, now: number) {
   return toUser(row, now, await namesOfRoles(db, row.account_id, [row]));
-}
-
-function describeRole(actor: Actor): string {
-  return actor.role === 'custom' ? 'a custom role' : actor.role;
 }
 
 function require(actor: Actor, permission: Permission): void {

@@ -382,12 +382,20 @@ const PATCH: Case[] = [
     status: 400,
   },
   {
-    name: 'PATCH role (mass assignment)',
+    name: 'PATCH role that is no role',
     method: 'PATCH',
     path: (i) => `/v2/users/${i.user}`,
-    body: json({ role: { type: 'predefined', name: 'admin' } }),
+    body: json({ role: { type: 'predefined', name: 'owner' } }),
     status: 400,
     detail: /role/,
+  },
+  {
+    name: 'PATCH role with an unknown custom role',
+    method: 'PATCH',
+    path: (i) => `/v2/users/${i.user}`,
+    body: json({ role: { type: 'custom', id: 'Um9sZTpub3BlCg==' } }),
+    status: 400,
+    detail: /Um9sZTpub3BlCg== is not a custom role/,
   },
   {
     name: 'PATCH email',

@@ -1,10 +1,11 @@
 /**
  * /v2/roles over HTTP, and users holding custom roles: every rule, on both databases.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { mintKeyForUser } from '../../src/accounts/service.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
+import { checkInvariants } from '../hardening/invariants.js';
 
 const SDK = { 'sdk-language': 'javascript' };
 
@@ -15,6 +16,7 @@ describeEachDatabase('roles API', (database) => {
   beforeAll(async () => {
     admin = await roster.newAccount();
   });
+  afterEach(() => checkInvariants(roster.server.deps.db, { now: roster.clock.now() }));
 
   const api = (method: string, path: string, body?: unknown, key = admin.key) =>
     roster.api(key, method, path, body);
