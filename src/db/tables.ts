@@ -13,6 +13,8 @@ export interface SettingsTable {
 
 export type UserState = 'pending' | 'active' | 'inactive';
 export type RoleName = 'admin' | 'member' | 'annotator';
+/** What a user's role column holds: a predefined role, or `custom` (see `custom_role_id`). */
+export type AccountRole = RoleName | 'custom';
 
 export interface UsersTable {
   id: string;
@@ -20,7 +22,9 @@ export interface UsersTable {
   email: string;
   email_normalized: string;
   name: string;
-  role: RoleName;
+  role: AccountRole;
+  /** The custom role (roles.id) when `role` is `custom`, else null. */
+  custom_role_id: string | null;
   is_developer: number;
   state: UserState;
   password_hash: string | null;
@@ -100,6 +104,21 @@ export interface SignInFailuresTable {
   failed_at: number;
 }
 
+export interface RolesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The name as compared for uniqueness (NFKC, lower case). */
+  name_normalized: string;
+  description: string | null;
+  /** JSON array of Arize permission names, as given (duplicates dropped). */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+  /** Deleted roles are kept for the deleted users that held them; never listed. */
+  deleted_at: number | null;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   settings: SettingsTable;
@@ -109,4 +128,5 @@ export interface Tables {
   outbox: OutboxTable;
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
+  roles: RolesTable;
 }

@@ -384,6 +384,7 @@ const ROLE_WORDS: Record<string, string> = {
   admin: 'Admin',
   member: 'Member',
   annotator: 'Annotator',
+  custom: 'Custom role',
 };
 
 /** Why /account was opened after a redirect, carried as a code (never text from the URL). */
