@@ -7,7 +7,6 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from './deps.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
@@ -27,27 +26,10 @@ import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
 import { pendingMigrations } from './db/migrate.js';
 import { registerMetrics } from './metrics.js';
+import { apiDescription, docsHeaders, registerApiReference } from './http/docs.js';
 
-/**
- * The API reference (/docs, Swagger UI) loads its scripts, styles, images and the OpenAPI
- * document from this server only (Swagger UI sets some styles inline), and no site may frame it.
- */
-const DOCS_HEADERS = {
-  'content-security-policy': [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; '),
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+/** Headers of every answer under /docs; its page adds the hash of its start-up script. */
+const DOCS_HEADERS = docsHeaders();
 
 /**
  * Headers that depend on the path. Some /v2 answers carry a secret (a temporary password, an
@@ -120,10 +102,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
       info: {
         title: 'Roster v2 Users API',
         version: '2.0.0',
-        description:
-          'Manage the users of an account. Wire-compatible with the Arize AI v2 Users API. Enum values are ' +
-          'accepted in lower or upper case; responses are lower case, or upper case when the request carries ' +
-          'an sdk-language header (as the official SDKs do). Errors are RFC 9457 problem details.',
+        description: apiDescription(),
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } },
@@ -138,7 +117,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
         'openapiObject' in document ? document.openapiObject : document.swaggerObject,
       ),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerApiReference(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Liveness: the process answers. Readiness: the database answers and its schema is current.
