@@ -19,7 +19,7 @@ Environment (all optional):
   HOST, PORT                 where to listen (default 127.0.0.1:3000)
   ROSTER_DATABASE_URL        sqlite:<path> or postgres://... (default sqlite:./data/roster.db)
   ROSTER_DATA_DIR            data directory (default ./data)
-  ROSTER_SMTP_URL            smtp://host:port; without it email is appended to <data>/mail/<day>.mbox
+  ROSTER_SMTP_URL            smtp://host:port; without it each email is written to <data>/mail/*.eml
   ROSTER_MAIL_FROM           the From of every email
   ROSTER_PUBLIC_URL          base of the links in emails (default http://HOST:PORT)
   ROSTER_INVITATION_TTL      invitation lifetime in seconds (default 604800, 7 days)

@@ -308,7 +308,9 @@ describeEachDatabase('public pages under attack', (database) => {
     }
     const document = await fetch(`${roster.url}/docs/openapi.json`);
     expect(document.status).toBe(200);
-    expect((await document.json()).info.title).toBe('Roster v2 Users API');
+    expect(((await document.json()) as { info: { title: string } }).info.title).toBe(
+      'Roster v2 Users API',
+    );
   });
 
   it('never answered a 500', () => {
