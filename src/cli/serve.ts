@@ -89,7 +89,7 @@ export async function serve(config: Config): Promise<void> {
     {
       version: VERSION,
       database: describeDatabase(config.database),
-      publicUrl: config.publicUrl,
+      publicUrl: deps.config.publicUrl,
       email: config.smtpUrl ? describeSmtp(config.smtpUrl) : path.join(config.dataDir, 'mail'),
       docs: `${server.url}/docs`,
     },
