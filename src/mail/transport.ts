@@ -84,9 +84,12 @@ export function smtpTransport(url: string): Transport {
   };
 }
 
-/** A file name's part made of `text`: letters, digits and `@._+-` kept, anything else `_`. */
-function fileSafe(text: string, max: number): string {
-  return text.replace(/[^A-Za-z0-9@._+-]/g, '_').slice(0, max);
+/**
+ * The recipient as an .eml file's name holds it: letters, digits and `@._+-` kept, anything else
+ * `_`, at most 150 characters.
+ */
+export function emlRecipient(recipient: string): string {
+  return recipient.replace(/[^A-Za-z0-9@._+-]/g, '_').slice(0, 150);
 }
 
 /**
@@ -96,7 +99,7 @@ function fileSafe(text: string, max: number): string {
  */
 export function emlFileName(time: number, recipient: string, copy = 1): string {
   const stamp = new Date(time).toISOString().replace(/:/g, '-');
-  return `${stamp}_${fileSafe(recipient, 150)}${copy > 1 ? `_${copy}` : ''}.eml`;
+  return `${stamp}_${emlRecipient(recipient)}${copy > 1 ? `_${copy}` : ''}.eml`;
 }
 
 /**
