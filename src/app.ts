@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from './deps.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { recordRoutes } from './http/method-not-allowed.js';
+import { documentFrameworkStatuses } from './http/framework-statuses.js';
 import { registerValidation } from './http/validation.js';
 import { documentOptionalBodies, PaginationSchema, ProblemSchema } from './http/schemas.js';
 import { v2Api } from './http/v2.js';
@@ -113,8 +114,10 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
     },
     transformObject: (document) =>
-      documentOptionalBodies(
-        'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+      documentFrameworkStatuses(
+        documentOptionalBodies(
+          'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+        ),
       ),
   });
   await registerApiReference(app);
@@ -128,7 +131,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
     return { status: 'ready' };
   });
-  if (deps.metrics) registerMetrics(app, deps.metrics);
+  if (deps.metrics) registerMetrics(app, deps.metrics, routes);
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
   await app.register(selfServicePages, { deps });
