@@ -661,6 +661,8 @@ describeEachDatabase('roster CLI', (database) => {
         const [, key, url] = await process.waitFor(
           /curl -H "Authorization: Bearer (\S+)" (http:\/\/\S+\/v2\/users)/,
         );
+        // The banner (stderr) comes before the start-up log line (stdout): wait for both.
+        await process.waitFor(/"msg":"Roster [^"]* started"/);
         // Not a terminal: stdout is JSON log lines only, and the banner goes to stderr.
         const banner = process.errors();
         expect(banner).toContain('admin@example.com');
