@@ -7,11 +7,11 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from './deps.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { recordRoutes } from './http/method-not-allowed.js';
+import { documentFrameworkStatuses } from './http/framework-statuses.js';
 import { registerValidation } from './http/validation.js';
 import { documentOptionalBodies, PaginationSchema, ProblemSchema } from './http/schemas.js';
 import { v2Api } from './http/v2.js';
@@ -28,27 +28,10 @@ import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
 import { pendingMigrations } from './db/migrate.js';
 import { registerMetrics } from './metrics.js';
+import { apiDescription, docsHeaders, registerApiReference } from './http/docs.js';
 
-/**
- * The API reference (/docs, Swagger UI) loads its scripts, styles, images and the OpenAPI
- * document from this server only (Swagger UI sets some styles inline), and no site may frame it.
- */
-const DOCS_HEADERS = {
-  'content-security-policy': [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; '),
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+/** Headers of every answer under /docs; its page adds the hash of its start-up script. */
+const DOCS_HEADERS = docsHeaders();
 
 /**
  * Headers that depend on the path. Some /v2 answers carry a secret (a temporary password, an
@@ -122,10 +105,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
       info: {
         title: 'Roster v2 Users API',
         version: '2.0.0',
-        description:
-          'Manage the users of an account. Wire-compatible with the Arize AI v2 Users API. Enum values are ' +
-          'accepted in lower or upper case; responses are lower case, or upper case when the request carries ' +
-          'an sdk-language header (as the official SDKs do). Errors are RFC 9457 problem details.',
+        description: apiDescription(),
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } },
@@ -136,11 +116,13 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
     },
     transformObject: (document) =>
-      documentOptionalBodies(
-        'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+      documentFrameworkStatuses(
+        documentOptionalBodies(
+          'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+        ),
       ),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerApiReference(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Liveness: the process answers. Readiness: the database answers and its schema is current.
@@ -151,7 +133,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
     return { status: 'ready' };
   });
-  if (deps.metrics) registerMetrics(app, deps.metrics);
+  if (deps.metrics) registerMetrics(app, deps.metrics, routes);
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
   await app.register(selfServicePages, { deps });

@@ -121,6 +121,14 @@ function smtpUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/**
+ * The base of links when ROSTER_PUBLIC_URL is not set: where Roster listens. With PORT=0 the
+ * system picks the port at listen time, and the server makes it again with that port.
+ */
+export function defaultPublicUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Addresses that mean "every interface": no browser can reach a link made of one. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
@@ -131,7 +139,7 @@ function publicUrl(raw: string | undefined, host: string, port: number): string 
         'set ROSTER_PUBLIC_URL to the address people reach Roster at (e.g. https://roster.example.com)',
     );
   }
-  const value = raw || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const value = raw || defaultPublicUrl(host, port);
   let url: URL;
   try {
     url = new URL(value);

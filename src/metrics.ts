@@ -7,6 +7,7 @@ import client from 'prom-client';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from './db/connect.js';
+import type { RouteTable } from './http/method-not-allowed.js';
 
 export interface Metrics {
   registry: client.Registry;
@@ -59,8 +60,11 @@ export function createMetrics(db: Db): Metrics {
   return { registry, emailDelivery: (outcome) => emails.inc({ outcome }) };
 }
 
-/** Times every request by its route (the pattern, not the path) and status, and serves /metrics. */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+/**
+ * Times every request by its route (the pattern, not the path) and status, and serves /metrics.
+ * A 405 (a method its path does not take) counts under the route of its path.
+ */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, routes: RouteTable): void {
   const requests = new client.Histogram({
     name: 'roster_http_request_duration_seconds',
     help: 'HTTP requests, by method, route and status',
@@ -69,7 +73,10 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     registers: [metrics.registry],
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route =
+      request.routeOptions.url ??
+      (reply.statusCode === 405 ? routes.routeOf(request.url) : undefined) ??
+      'unmatched';
     requests.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,

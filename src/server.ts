@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { defaultPublicUrl, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
@@ -73,18 +73,22 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     port: config.port,
     listenTextResolver: (address) => `Roster listening on ${address}`,
   });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = defaultPublicUrl(config.host, port);
+  if (config.publicUrl === defaultPublicUrl(config.host, config.port) && port !== config.port) {
+    // Links made from HOST:PORT with PORT=0 name the port the system chose, not port 0.
+    deps.config = { ...config, publicUrl: url };
+  }
   const transport = config.smtpUrl
     ? smtpTransport(config.smtpUrl)
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
     deps,
-    url: `http://${host}:${port}`,
+    url,
     async close() {
       await app.close();
       await worker?.stop();

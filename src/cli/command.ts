@@ -45,6 +45,19 @@ export function printHelp(text: string): number {
   return 0;
 }
 
+/** Rows as columns of text, the first row the header, each column as wide as its widest cell. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 /** One line of JSON: what --json prints, and nothing else. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -45,6 +45,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     summary: 'List email not delivered yet: pending, being sent, or dead',
     load: async () => (await import('./outbox.js')).outboxCommand,
   },
+  {
+    name: 'mail',
+    summary: 'List the email written to <data>/mail without SMTP, and print the latest',
+    load: async () => (await import('./mail.js')).mailCommand,
+  },
 ];
 
 const HELP = `Usage: roster <command> [options]

@@ -4,6 +4,7 @@ import {
   print,
   printHelp,
   printJson,
+  table,
   UsageError,
   type Command,
 } from './command.js';
@@ -30,18 +31,6 @@ function wire(email: UndeliveredEmail) {
     last_error: email.lastError,
     created_at: isoTime(email.createdAt),
   };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export const outboxCommand: Command = {

@@ -21,7 +21,7 @@ Environment (all optional):
   HOST, PORT                 where to listen (default 127.0.0.1:3000)
   ROSTER_DATABASE_URL        sqlite:<path> or postgres://... (default sqlite:./data/roster.db)
   ROSTER_DATA_DIR            data directory (default ./data)
-  ROSTER_SMTP_URL            smtp://host:port; without it email is appended to <data>/mail/<day>.mbox
+  ROSTER_SMTP_URL            smtp://host:port; without it each email is written to <data>/mail/*.eml
   ROSTER_MAIL_FROM           the From of every email
   ROSTER_PUBLIC_URL          base of the links in emails (default http://HOST:PORT)
   ROSTER_INVITATION_TTL      invitation lifetime in seconds (default 604800, 7 days)
@@ -97,7 +97,7 @@ export async function serve(config: Config): Promise<void> {
     {
       version: VERSION,
       database: describeDatabase(config.database),
-      publicUrl: config.publicUrl,
+      publicUrl: deps.config.publicUrl,
       email: config.smtpUrl ? describeSmtp(config.smtpUrl) : path.join(config.dataDir, 'mail'),
       docs: `${server.url}/docs`,
     },

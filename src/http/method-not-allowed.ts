@@ -6,19 +6,27 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface RouteTable {
   allowedMethods(url: string): string[];
+  /** The route a URL's path matches, as Fastify names it (`/v2/users/:user_id`), if any. */
+  routeOf(url: string): string | undefined;
 }
 
 export function recordRoutes(app: FastifyInstance): RouteTable {
-  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  const routes: Array<{ url: string; pattern: RegExp; methods: string[] }> = [];
   app.addHook('onRoute', (route) => {
     const source = route.url.replace(/\/$/, '').replace(/:[^/]+/g, '[^/]+');
     const methods = ([] as string[]).concat(route.method).filter((m) => m !== 'HEAD');
-    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+    routes.push({ url: route.url, pattern: new RegExp(`^${source}/?$`), methods });
   });
+  const matching = (url: string) => {
+    const path = url.split('?')[0] ?? url;
+    return routes.filter((r) => r.pattern.test(path));
+  };
   return {
     allowedMethods(url) {
-      const path = url.split('?')[0] ?? url;
-      return [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+      return [...new Set(matching(url).flatMap((r) => r.methods))];
+    },
+    routeOf(url) {
+      return matching(url)[0]?.url;
     },
   };
 }

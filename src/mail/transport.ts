@@ -1,5 +1,5 @@
 /**
- * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise a mailbox file a day under
+ * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise one .eml file per message under
  * <data>/mail, so a laptop needs no mail server. nodemailer builds every message.
  */
 import fs from 'node:fs';
@@ -16,9 +16,9 @@ export interface OutgoingEmail {
   html: string;
 }
 
-/** Where a message that stays on this machine went: the mailbox file it was appended to. */
+/** Where a message that stays on this machine went: the .eml file written for it. */
 export interface LocalDelivery {
-  mailbox: string;
+  file: string;
 }
 
 export interface Transport {
@@ -33,9 +33,40 @@ export function isPermanent(error: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+/** The most octets a line of a message may hold (RFC 5322), its CRLF not counted. */
+const MAX_LINE_OCTETS = 998;
+
+/**
+ * A text part whose every line stays whole in the message, so a link can be copied from the raw
+ * message as it is: sent as it is (7bit, or 8bit when not ASCII), where nodemailer would choose
+ * quoted-printable for lines over 76 characters and break the link with soft line breaks and
+ * `=3D`. A part with a line too long for any transfer (no link line ever is: only text built of
+ * a very long name can be) is left to nodemailer's own encoding.
+ */
+function wholeLines(content: string, contentType: string) {
+  const lines = content.split(/\r\n|\r|\n/);
+  if (lines.some((line) => Buffer.byteLength(line) > MAX_LINE_OCTETS)) return lines.join('\r\n');
+  const encoding = /^[\x20-\x7e\t]*$/.test(lines.join('')) ? '7bit' : '8bit';
+  return {
+    raw: [
+      `Content-Type: ${contentType}; charset=utf-8`,
+      `Content-Transfer-Encoding: ${encoding}`,
+      '',
+      lines.join('\r\n'),
+    ].join('\r\n'),
+  };
+}
+
 function message(email: OutgoingEmail) {
-  const { from, to, subject, text, html } = email;
-  return { from, to, subject, text, html, messageId: `<${email.id}@roster>` };
+  const { from, to, subject } = email;
+  return {
+    from,
+    to,
+    subject,
+    text: wholeLines(email.text, 'text/plain'),
+    html: wholeLines(email.html, 'text/html'),
+    messageId: `<${email.id}@roster>`,
+  };
 }
 
 export function smtpTransport(url: string): Transport {
@@ -53,34 +84,44 @@ export function smtpTransport(url: string): Transport {
   };
 }
 
-/** `Mon Nov 23 17:00:00 2026`: the date of an mbox `From ` line (asctime, UTC). */
-function asctime(date: Date): string {
-  const [weekday, day, month, year, time] = date.toUTCString().replace(',', '').split(' ');
-  return `${weekday} ${month} ${String(Number(day)).padStart(2, ' ')} ${time} ${year}`;
+/**
+ * The recipient as an .eml file's name holds it: letters, digits and `@._+-` kept, anything else
+ * `_`, at most 150 characters.
+ */
+export function emlRecipient(recipient: string): string {
+  return recipient.replace(/[^A-Za-z0-9@._+-]/g, '_').slice(0, 150);
 }
 
 /**
- * Appends each message to `<directory>/<YYYY-MM-DD>.mbox` (the UTC day it was written), in
- * the mboxrd format every mail client and `mutt -f` opens: a `From ` line, the message with
- * LF line ends and `>` added before each line that starts with `>`s and `From `, a blank line.
- * One file a day rather than one per message, so the directory stays easy to list and clear.
+ * `2026-11-03T09-05-07.123Z_grace@example.com.eml`: the UTC time it was written (so names sort
+ * by time) and the recipient, in characters every filesystem accepts. A second message of the
+ * same millisecond for the same recipient gets `_2`, `_3`... before `.eml` (sorting after it).
+ */
+export function emlFileName(time: number, recipient: string, copy = 1): string {
+  const stamp = new Date(time).toISOString().replace(/:/g, '-');
+  return `${stamp}_${emlRecipient(recipient)}${copy > 1 ? `_${copy}` : ''}.eml`;
+}
+
+/**
+ * Writes each message to a file of its own under `directory` (see emlFileName), which any mail
+ * client opens: an RFC 5322 message with CRLF line ends. A file is never overwritten.
  */
 export function fileTransport(directory: string, clock: () => number = Date.now): Transport {
-  const composer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-  });
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     async send(email) {
       const info = await composer.sendMail(message(email));
-      const escaped = (info.message as Buffer).toString('utf8').replace(/^(>*From )/gm, '>$1');
-      const now = new Date(clock());
-      const entry = `From MAILER-DAEMON ${asctime(now)}\n${escaped.replace(/\n?$/, '\n')}\n`;
       fs.mkdirSync(directory, { recursive: true });
-      const mailbox = path.join(directory, `${now.toISOString().slice(0, 10)}.mbox`);
-      fs.appendFileSync(mailbox, entry);
-      return { mailbox };
+      const time = clock();
+      for (let copy = 1; ; copy++) {
+        const file = path.join(directory, emlFileName(time, email.to, copy));
+        try {
+          fs.writeFileSync(file, info.message as Buffer, { flag: 'wx' });
+          return { file };
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'EEXIST') throw error;
+        }
+      }
     },
     close: () => composer.close(),
   };

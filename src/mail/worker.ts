@@ -191,12 +191,12 @@ export function startOutboxWorker(
     }
     deps.metrics?.emailDelivery('sent');
     if (delivery) {
-      // Without SMTP the message is in a mailbox file: the log says which, and for whom, but
-      // never holds the link (a log is read by more people than the mailbox).
-      const { mailbox } = delivery;
+      // Without SMTP the message is in a file of its own: the log says which, and for whom, but
+      // never holds the link (a log is read by more people than the mail directory).
+      const { file } = delivery;
       log.info(
-        { outboxId: row.id, template: row.template, mailbox, recipient: row.recipient },
-        `${row.template} email for ${row.recipient} appended to ${mailbox}`,
+        { outboxId: row.id, template: row.template, file, recipient: row.recipient },
+        `${row.template} email for ${row.recipient} written to ${file}`,
       );
     } else {
       log.info({ outboxId: row.id, template: row.template }, 'email sent');

@@ -800,6 +800,8 @@ describeEachDatabase('roster CLI', (database) => {
         const [, key, url] = await process.waitFor(
           /curl -H "Authorization: Bearer (\S+)" (http:\/\/\S+\/v2\/users)/,
         );
+        // The banner (stderr) comes before the start-up log line (stdout): wait for both.
+        await process.waitFor(/"msg":"Roster [^"]* started"/);
         // Not a terminal: stdout is JSON log lines only, and the banner goes to stderr.
         const banner = process.errors();
         expect(banner).toContain('admin@example.com');
@@ -852,3 +854,79 @@ async function waitForAttempts(server: TestRoster, recipients: string[]): Promis
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('roster mail', () => {
+  let server: TestRoster;
+  const env = () => ({ ROSTER_DATA_DIR: server.dataDir });
+
+  beforeAll(async () => {
+    // No SMTP: the server writes each email to <data>/mail, where `roster mail` reads it.
+    server = await startRoster('sqlite', { env: { ROSTER_SMTP_URL: '' } });
+  });
+  afterAll(() => server.close());
+
+  async function invite(email: string, name: string): Promise<void> {
+    const admin = await server.newAccount();
+    const created = await server.api(admin.key, 'POST', '/v2/users', {
+      name,
+      email,
+      role: { type: 'predefined', name: 'member' },
+      invite_mode: 'email_link',
+    });
+    expect(created.status).toBe(201);
+    await outboxRow(server.server.deps, email, (row) => row.status === 'sent', `${email} sent`);
+  }
+
+  it('lists recent email and prints the most recent decoded, its link whole; --to and --last choose', async () => {
+    const first = uniqueEmail('first');
+    const second = uniqueEmail('second');
+    await invite(first, 'Zoë First');
+    await invite(second, 'Sam Second');
+
+    const all = await roster(['mail'], env());
+    expect(all.stderr).toBe('');
+    expect(all.code).toBe(0);
+    const [header, ...rest] = all.stdout.split('\n');
+    expect(header).toMatch(/^TIME\s+TO\s+SUBJECT\s+FILE$/);
+    const listed = rest.slice(0, 2);
+    expect(listed[0]).toContain(first);
+    expect(listed[1]).toContain(second);
+    expect(listed[1]).toMatch(
+      /\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z_second-\w+@example\.com\.eml$/,
+    );
+    // The most recent is printed decoded: its headers, its text, its link on a line of its own.
+    expect(all.stdout).toContain(`To:      ${second}`);
+    expect(all.stdout).toContain('Hello Sam Second,');
+    const link = all.stdout.match(/^http:\/\/roster\.test\/invitations\/accept\?token=\S+$/m)?.[0];
+    expect(link).toBeDefined();
+    expect(all.stdout).not.toMatch(/=3D|=\n/);
+
+    const only = await roster(['mail', '--to', first.toUpperCase()], env());
+    expect(only.code).toBe(0);
+    expect(only.stdout).not.toContain(second);
+    expect(only.stdout).toContain('Hello Zoë First,');
+    expect(only.stdout).toContain(`To:      ${first}`);
+
+    const one = await roster(['mail', '--last', '1'], env());
+    expect(one.code).toBe(0);
+    expect(one.stdout).not.toContain(first);
+    expect(one.stdout).toContain(second);
+  });
+
+  it('no email to that address is exit 1; a bad --last or an empty --to is a usage error: exit 2', async () => {
+    const none = await roster(['mail', '--to', uniqueEmail('nobody')], env());
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no email to');
+    expect(none.stdout).toBe('');
+    const empty = await roster(['mail'], { ROSTER_DATA_DIR: tempDir('roster-no-mail-') });
+    expect(empty.code).toBe(1);
+    expect((await roster(['mail', '--last', '0'], env())).code).toBe(2);
+    expect((await roster(['mail', '--last', 'all'], env())).code).toBe(2);
+    expect((await roster(['mail', '--to', ' '], env())).code).toBe(2);
+    expect((await roster(['--help'])).stdout).toMatch(/^ {2}mail {2,}/m);
+    const help = await roster(['mail', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: roster mail [--to EMAIL] [--last N]');
+    expect(help.stdout).toContain('most recent');
+  });
+});

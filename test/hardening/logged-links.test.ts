@@ -1,9 +1,8 @@
 /**
- * No usable link in the log: without SMTP the log says which mailbox file a message went to and
+ * No usable link in the log: without SMTP the log says which .eml file a message went to and
  * for whom, never the link; and a link token in the query string is redacted however its name
  * is spelled (percent-encoded, any case).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
@@ -14,7 +13,7 @@ import {
   type Caller,
   type TestRoster,
 } from '../support/roster.js';
-import { mboxFiles, readMbox } from '../support/mbox.js';
+import { emlFiles, readEml } from '../support/eml.js';
 import { newVisitor } from '../self-service/visitor.js';
 import { signIn } from '../self-service/people.js';
 import { checkInvariants } from './invariants.js';
@@ -36,11 +35,11 @@ describeEachDatabase('links and the log', (database) => {
   });
   afterAll(() => roster.close());
 
-  /** The link of the newest message to `email` in the mailbox files, waiting for it. */
+  /** The link of the newest message to `email` in the .eml files, waiting for it. */
   async function mailedLink(email: string, route: string): Promise<string> {
     const directory = path.join(roster.dataDir, 'mail');
     for (let waited = 0; waited < 10_000; waited += 50) {
-      const raw = fs.existsSync(directory) ? mboxFiles(directory).flatMap(readMbox) : [];
+      const raw = emlFiles(directory).map(readEml);
       const messages = await Promise.all(raw.map((m) => simpleParser(m)));
       const link = messages
         .filter((m) => m.to && !Array.isArray(m.to) && m.to.text === email)
@@ -53,7 +52,7 @@ describeEachDatabase('links and the log', (database) => {
     throw new Error(`no ${route} message for ${email}`);
   }
 
-  it('without SMTP the log names the mailbox file and the recipient, never the link', async () => {
+  it('without SMTP the log names the .eml file and the recipient, never the link', async () => {
     const email = uniqueEmail('filed');
     const created = await roster.api(admin.key, 'POST', '/v2/users', {
       name: 'Filed Person',
@@ -79,15 +78,18 @@ describeEachDatabase('links and the log', (database) => {
     await reader.post('/password/forgot', { email });
     const reset = await mailedLink(email, '/password/reset');
 
-    const mailbox = mboxFiles(path.join(roster.dataDir, 'mail'))[0]!;
+    const files = emlFiles(path.join(roster.dataDir, 'mail')).filter((file) =>
+      path.basename(file).includes(email),
+    );
+    expect(files).toHaveLength(2);
     const filed = lines
       .map((line) => JSON.parse(line))
       .filter((entry) => entry.recipient === email);
     expect(filed.map((entry) => entry.template).sort()).toEqual(['invitation', 'password_reset']);
+    expect(filed.map((entry) => entry.file).sort()).toEqual(files);
     for (const entry of filed) {
-      expect(entry.mailbox).toBe(mailbox);
       expect(entry.msg).toContain(email);
-      expect(entry.msg).toContain(mailbox);
+      expect(entry.msg).toContain(entry.file);
     }
     for (const link of [invitation, reset]) {
       const secret = new URL(link).searchParams.get('token')!;

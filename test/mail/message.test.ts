@@ -1,7 +1,8 @@
 /**
  * The messages the two transports write (src/mail/transport.ts), read back with mailparser:
- * headers, both parts and the link in each, non-ASCII names, subjects and addresses, line
- * breaks in a name or subject, line lengths; the mailbox file's format; SMTP's envelope.
+ * headers, both parts and the link in each, whole on one line of the raw message; non-ASCII
+ * names, subjects and addresses, line breaks in a name or subject, line lengths; the .eml files'
+ * names; SMTP's envelope.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,8 +10,13 @@ import path from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/mail/templates.js';
-import { fileTransport, smtpTransport, type OutgoingEmail } from '../../src/mail/transport.js';
-import { readMbox } from '../support/mbox.js';
+import {
+  emlFileName,
+  fileTransport,
+  smtpTransport,
+  type OutgoingEmail,
+} from '../../src/mail/transport.js';
+import { emlFiles, readEml } from '../support/eml.js';
 import { startSmtp, type TestSmtp } from '../support/smtp.js';
 
 const LINK = `http://roster.test/invitations/accept?token=${'Ab0_-'.repeat(8)}xyz`;
@@ -46,7 +52,7 @@ function mailboxes(field: AddressObject | AddressObject[] | undefined): string[]
   ) as string[];
 }
 
-/** The header block's fields, folded lines joined to the line they continue. */
+/** The header block's fields, folded lines joined to the line they continue (LF line ends). */
 function headerFields(message: string): string[] {
   const block = message.slice(0, message.indexOf('\n\n'));
   return block.split(/\n(?![ \t])/);
@@ -68,7 +74,10 @@ afterAll(async () => {
 
 let files = 0;
 
-/** The message the file transport writes for `email`, as it reads back from the mailbox. */
+/**
+ * The message the file transport writes for `email`, as it reads back from its file: `raw` with
+ * LF line ends (the file's are CRLF, checked below), and parsed.
+ */
 async function written(email: OutgoingEmail): Promise<{ raw: string; parsed: ParsedMail }> {
   const mailDir = path.join(directory, `one-${++files}`);
   const transport = fileTransport(mailDir, () => NOW);
@@ -77,9 +86,11 @@ async function written(email: OutgoingEmail): Promise<{ raw: string; parsed: Par
   } finally {
     transport.close();
   }
-  const [raw, ...others] = readMbox(path.join(mailDir, '2026-11-03.mbox'));
+  const [file, ...others] = emlFiles(mailDir);
   expect(others).toEqual([]);
-  return { raw: raw!, parsed: await simpleParser(raw!) };
+  const eml = readEml(file!);
+  expect(eml.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  return { raw: eml.replace(/\r\n/g, '\n'), parsed: await simpleParser(eml) };
 }
 
 describe('the message', () => {
@@ -101,6 +112,37 @@ describe('the message', () => {
     expect(headerFields(raw).every((line) => OUR_FIELDS.test(line))).toBe(true);
     const parts = [...raw.matchAll(/^Content-Type: (text\/\w+); charset=utf-8$/gm)];
     expect(parts.map((part) => part[1])).toEqual(['text/plain', 'text/html']);
+  });
+
+  it('the link can be copied from the raw message: whole, on one line, in both parts', async () => {
+    // A link longer than a quoted-printable line (76) that has an `=` in it, as every link does.
+    expect(LINK.length).toBeGreaterThan(76);
+    const { raw } = await written(invitation());
+    const lines = raw.split('\n');
+    expect(lines).toContain(LINK);
+    expect(lines.filter((line) => line.includes(`href="${LINK}"`))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(`<br>${LINK}</p>`))).toHaveLength(1);
+    expect(raw).not.toMatch(/=\n|=3D/);
+    expect(raw.match(/^Content-Transfer-Encoding: .*$/gm)).toEqual([
+      'Content-Transfer-Encoding: 7bit',
+      'Content-Transfer-Encoding: 7bit',
+    ]);
+  });
+
+  it('text that is not ASCII is sent as 8bit UTF-8, its link as whole', async () => {
+    const rendered = render(
+      { template: 'invitation', tokenId: 'token', userId: 'user' },
+      { link: LINK, userName: 'Zoë 李小龙 🚀', accountName: 'Société Générale', expiresAt: NOW },
+    );
+    const email = invitation(rendered);
+    const { raw, parsed } = await written(email);
+    expect(raw.match(/^Content-Transfer-Encoding: .*$/gm)).toEqual([
+      'Content-Transfer-Encoding: 8bit',
+      'Content-Transfer-Encoding: 8bit',
+    ]);
+    expect(raw).toContain('Hello Zoë 李小龙 🚀,');
+    expect(raw.split('\n')).toContain(LINK);
+    expect([parsed.text, parsed.html]).toEqual([email.text, email.html]);
   });
 
   describe('non-ASCII names, subjects and addresses read back as written', () => {
@@ -172,6 +214,9 @@ describe('the message', () => {
   it.each([
     ['the longest account name, one word', 'A'.repeat(255)],
     ['the longest account name, in Chinese', '字'.repeat(255)],
+    // Escaped for HTML, a line of the HTML part passes 998 octets: that part is left to
+    // nodemailer's own encoding, and the text part still carries the link whole.
+    ['the longest account name of ampersands', '&'.repeat(255)],
   ])('%s: no line over 998 octets', async (_label, accountName) => {
     const rendered = render(
       { template: 'password_reset', tokenId: 'token', userId: 'user' },
@@ -183,44 +228,48 @@ describe('the message', () => {
     expect(longest).toBeLessThanOrEqual(998);
     expect(parsed.subject).toBe(email.subject);
     expect([parsed.text, parsed.html]).toEqual([email.text, email.html]);
+    expect(raw.split('\n')).toContain(LINK);
   });
 });
 
-describe('the mailbox file', () => {
-  it("appends each message to the day's mbox, mboxrd, LF line ends, in a directory it makes", async () => {
+describe('the .eml files', () => {
+  it('writes each message to a file of its own, named by time and recipient, never overwriting one', async () => {
     const mailDir = path.join(directory, 'mail');
     const transport = fileTransport(mailDir, () => NOW);
-    // A body line that starts with "From " (or ">From ") would read as the next message's
-    // separator: mboxrd escapes it, and the reader takes the escape off.
     const first = invitation();
-    const second = invitation({
-      id: '01KAXZ6Y3T0000000000000001',
-      text: 'Hello,\nFrom the team\n>From the archive\n',
+    const again = invitation({ id: '01KAXZ6Y3T0000000000000001', subject: 'Again' });
+    const other = invitation({
+      id: '01KAXZ6Y3T0000000000000002',
+      to: 'jörg/..\\:*?<>|@bücher.example',
     });
     await transport.send(first);
-    await transport.send(second);
+    await transport.send(again);
+    await transport.send(other);
     transport.close();
-    expect(fs.readdirSync(mailDir)).toEqual(['2026-11-03.mbox']);
-    const raw = fs.readFileSync(path.join(mailDir, '2026-11-03.mbox'), 'utf8');
-    expect(raw).not.toContain('\r');
-    expect(raw.match(/^From .*$/gm)).toEqual([
-      'From MAILER-DAEMON Tue Nov  3 09:05:07 2026',
-      'From MAILER-DAEMON Tue Nov  3 09:05:07 2026',
+    expect(fs.readdirSync(mailDir).sort()).toEqual([
+      '2026-11-03T09-05-07.000Z_grace@example.com.eml',
+      '2026-11-03T09-05-07.000Z_grace@example.com_2.eml',
+      '2026-11-03T09-05-07.000Z_j_rg_.._______@b_cher.example.eml',
     ]);
-    expect(raw).toMatch(/^>From the team$/m);
-    expect(raw).toMatch(/^>>From the archive$/m);
-    expect(raw).toMatch(/\n\nFrom MAILER-DAEMON/);
-    const messages = readMbox(path.join(mailDir, '2026-11-03.mbox'));
-    expect(messages).toHaveLength(2);
-    for (const [i, email] of [first, second].entries()) {
-      const parsed = await simpleParser(messages[i]!);
-      expect([parsed.messageId, parsed.subject, parsed.text, parsed.html]).toEqual([
-        `<${email.id}@roster>`,
-        email.subject,
-        email.text,
-        email.html,
-      ]);
-    }
+    const read = async (name: string) =>
+      simpleParser(fs.readFileSync(path.join(mailDir, name), 'utf8'));
+    expect((await read('2026-11-03T09-05-07.000Z_grace@example.com.eml')).subject).toBe(
+      first.subject,
+    );
+    expect((await read('2026-11-03T09-05-07.000Z_grace@example.com_2.eml')).subject).toBe('Again');
+  });
+
+  it('names sort by the time they were written, and stay short', () => {
+    const names = [
+      emlFileName(Date.UTC(2026, 0, 2, 3, 4, 5, 6), 'b@example.com'),
+      emlFileName(Date.UTC(2026, 0, 2, 3, 4, 5, 7), 'a@example.com'),
+      emlFileName(Date.UTC(2026, 9, 1), 'a@example.com'),
+    ];
+    expect([...names].sort()).toEqual(names);
+    expect(names[0]).toBe('2026-01-02T03-04-05.006Z_b@example.com.eml');
+    expect(
+      Buffer.byteLength(emlFileName(NOW, `${'x'.repeat(64)}@${'d'.repeat(189)}.com`)),
+    ).toBeLessThan(255);
   });
 
   it('a message that cannot be written fails its send', async () => {
@@ -248,6 +297,7 @@ describe('SMTP', () => {
       expect(mail!.subject).toBe('Grüße');
       expect(mail!.text).toBe(email.text);
       expect(mail!.html).toBe(email.html);
+      expect(mail!.raw.split('\r\n')).toContain(LINK);
       expect(mail!.raw).toMatch(/^Message-ID: <01KAXZ6Y3T0000000000000000@roster>\r$/m);
 
       const utf8 = invitation({ id: '01KAXZ6Y3T0000000000000001', to: 'jörg@bücher.example' });

@@ -1,6 +1,6 @@
 /**
  * Email through the transactional outbox, end to end: what the email says, how many go out,
- * retries with backoff, giving up, SMTP outages, restarts, the mailbox-file default, and promptness.
+ * retries with backoff, giving up, SMTP outages, restarts, the .eml-file default, and promptness.
  * Each suite has a database of its own, so no other test file's worker takes its email.
  */
 import fs from 'node:fs';
@@ -26,7 +26,7 @@ import {
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 import { outboxRow, outboxRows, settledRows } from '../support/outbox.js';
 import { eventually } from '../support/wait.js';
-import { mboxFiles, readMbox } from '../support/mbox.js';
+import { emlFiles, readEml } from '../support/eml.js';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp.js';
 import { startOutboxWorker, type WorkerOptions } from '../../src/mail/worker.js';
 import type { OutgoingEmail, Transport } from '../../src/mail/transport.js';
@@ -663,7 +663,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
 });
 
 describeEachDatabase('outbox without SMTP', (database) => {
-  it("appends each email to the day's mailbox file under <data>/mail", async () => {
+  it('writes each email to an .eml file of its own under <data>/mail, its link whole', async () => {
     const own = await ownDatabase(database);
     const roster = await startRoster(database, {
       env: { ROSTER_DATABASE_URL: own.url, ROSTER_SMTP_URL: '', ROSTER_MAIL_FROM: MAIL_FROM },
@@ -674,19 +674,24 @@ describeEachDatabase('outbox without SMTP', (database) => {
       await roster.api(admin.key, 'POST', '/v2/users', member(email, 'email_link'));
       const sent = await outboxRow(roster.server.deps, email, (r) => r.status === 'sent', 'sent');
       const mail = path.join(roster.dataDir, 'mail');
-      expect(fs.readdirSync(mail)).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}\.mbox$/)]);
-      const [eml, ...others] = mboxFiles(mail).flatMap(readMbox);
+      expect(fs.readdirSync(mail)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}Z_${email}\\.eml$`),
+        ),
+      ]);
+      const [eml, ...others] = emlFiles(mail).map(readEml);
       expect(others).toEqual([]);
-      expect(eml).toContain(`Message-ID: <${sent.id}@roster>`);
-      expect(eml).toMatch(new RegExp(`^To: ${email.replace(/[.+]/g, '\\$&')}$`, 'm'));
-      expect(eml).toMatch(/^From: Acme People <people@acme\.test>$/m);
-      expect(eml).toMatch(/^Subject: You're invited to /m);
+      expect(eml).toContain(`Message-ID: <${sent.id}@roster>\r\n`);
+      expect(eml).toContain(`\r\nTo: ${email}\r\n`);
+      expect(eml).toMatch(/^From: Acme People <people@acme\.test>\r\n/);
+      expect(eml).toMatch(/\r\nSubject: You're invited to /);
       const parsed = await simpleParser(eml!);
       const link = /http:\/\/roster\.test\/invitations\/accept\?token=\S+/.exec(
         parsed.text ?? '',
       )?.[0];
       expect(link).toBeDefined();
       expect(parsed.html).toContain(`href="${link}"`);
+      expect(eml!.split('\r\n')).toContain(link);
       expect(JSON.stringify(await outboxRows(roster.server.deps, email))).not.toContain(
         new URL(link!).searchParams.get('token')!,
       );
