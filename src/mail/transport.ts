@@ -2,7 +2,7 @@
  * Where mail goes: SMTP when ROSTER_SMTP_URL is set, otherwise one .eml file per message under
  * <data>/mail, so a laptop needs no mail server. nodemailer builds every message.
  */
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 
@@ -111,15 +111,21 @@ export function fileTransport(directory: string, clock: () => number = Date.now)
   return {
     async send(email) {
       const info = await composer.sendMail(message(email));
-      fs.mkdirSync(directory, { recursive: true });
       const time = clock();
-      for (let copy = 1; ; copy++) {
+      let made = false;
+      for (let copy = 1; ;) {
         const file = path.join(directory, emlFileName(time, email.to, copy));
         try {
-          fs.writeFileSync(file, info.message as Buffer, { flag: 'wx' });
+          await fs.writeFile(file, info.message as Buffer, { flag: 'wx' });
           return { file };
         } catch (error) {
-          if ((error as { code?: string }).code !== 'EEXIST') throw error;
+          const code = (error as { code?: string }).code;
+          if (code === 'EEXIST') copy++;
+          else if (code === 'ENOENT' && !made) {
+            // The first message, or the directory was removed: made (once) and written again.
+            await fs.mkdir(directory, { recursive: true });
+            made = true;
+          } else throw error;
         }
       }
     },

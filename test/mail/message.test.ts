@@ -272,6 +272,19 @@ describe('the .eml files', () => {
     ).toBeLessThan(255);
   });
 
+  it('makes the directory again when it was removed while the server runs', async () => {
+    const mailDir = path.join(directory, 'removed');
+    const transport = fileTransport(mailDir, () => NOW);
+    await transport.send(invitation());
+    fs.rmSync(mailDir, { recursive: true });
+    const again = await transport.send(invitation({ id: '01KAXZ6Y3T0000000000000003' }));
+    transport.close();
+    expect(again).toEqual({
+      file: path.join(mailDir, '2026-11-03T09-05-07.000Z_grace@example.com.eml'),
+    });
+    expect(fs.readdirSync(mailDir)).toHaveLength(1);
+  });
+
   it('a message that cannot be written fails its send', async () => {
     // The directory's path is taken by a file: nothing can be written under it.
     const blocked = path.join(directory, 'blocked');
