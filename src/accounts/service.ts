@@ -8,6 +8,8 @@ import { checkRoomForKey, issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
 import { isStorableText } from '../text.js';
+import { cliOrigin, type Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface Bootstrapped {
   accountId: string;
@@ -22,7 +24,14 @@ export interface Bootstrapped {
  */
 export async function bootstrapAccount(
   deps: Deps,
-  input: { accountName: string; email: string; name: string; anotherAccount?: boolean },
+  input: {
+    accountName: string;
+    email: string;
+    name: string;
+    anotherAccount?: boolean;
+    /** How it was asked for (the audit entry's); by default `roster bootstrap`. */
+    origin?: Origin;
+  },
 ): Promise<Bootstrapped> {
   const badEmail = emailProblem(input.email);
   if (badEmail) throw new Invalid(`email ${badEmail}`);
@@ -72,6 +81,19 @@ export async function bootstrapAccount(
       { accountId, userId, createdByUserId: userId, name: 'bootstrap' },
       now,
     );
+    const origin =
+      input.origin ??
+      cliOrigin('bootstrap', {
+        email: input.email,
+        name: input.name,
+        account: input.accountName,
+        another_account: input.anotherAccount ?? false,
+      });
+    await recordAudit(
+      trx,
+      { accountId, userId: null, origin },
+      { operation: 'bootstrapAccount', at: now, target: { type: 'Account', id: accountId } },
+    );
     return { accountId, userId, apiKey: secret };
   });
 }
@@ -80,7 +102,7 @@ export async function bootstrapAccount(
  * The internal id of an account given as its global id (what `roster bootstrap` prints).
  * In-process callers that already hold the internal id may pass it as it is.
  */
-function accountIdFrom(value: string): string {
+export function accountIdFrom(value: string): string {
   const decoded = decodeId('Account', value);
   if (decoded) return decoded;
   if (isRowId(value)) return value;
@@ -96,6 +118,11 @@ function accountIdFrom(value: string): string {
 export async function mintKeyForUser(
   deps: Deps,
   input: { email: string; accountId?: string; name?: string },
+  origin: Origin = cliOrigin('api-keys create', {
+    email: input.email,
+    account_id: input.accountId ?? null,
+    name: input.name ?? null,
+  }),
 ): Promise<Bootstrapped> {
   const accountId = input.accountId !== undefined ? accountIdFrom(input.accountId) : undefined;
   if (!isStorableText(input.email)) throw new NotFound('No user with this email');
@@ -121,7 +148,7 @@ export async function mintKeyForUser(
     if (user.is_developer !== 1)
       throw new Conflict('This user is not a developer; API keys would not work');
     await checkRoomForKey(trx, user.account_id, user.id, now);
-    const { secret } = await issueKey(
+    const { row, secret } = await issueKey(
       trx,
       {
         accountId: user.account_id,
@@ -130,6 +157,11 @@ export async function mintKeyForUser(
         name: input.name ?? 'cli',
       },
       now,
+    );
+    await recordAudit(
+      trx,
+      { accountId: user.account_id, userId: null, origin },
+      { operation: 'createApiKey', at: now, target: { type: 'ApiKey', id: row.id } },
     );
     return { accountId: user.account_id, userId: user.id, apiKey: secret };
   });
@@ -149,14 +181,29 @@ export async function renameAccount(
   const accountId = accountIdFrom(input.accountId);
   const name = normalizeName(input.name);
   if ('problem' in name) throw new Invalid(`account name ${name.problem}`);
-  const renamed = await inTransaction(deps.db, (trx) =>
-    trx
-      .updateTable('accounts')
-      .set({ name: name.name })
+  await inTransaction(deps.db, async (trx) => {
+    const account = await trx
+      .selectFrom('accounts')
+      .select('name')
       .where('id', '=', accountId)
-      .executeTakeFirst(),
-  );
-  if (renamed.numUpdatedRows === 0n)
-    throw new NotFound(`No account with the id ${input.accountId}`);
+      .executeTakeFirst();
+    if (!account) throw new NotFound(`No account with the id ${input.accountId}`);
+    if (account.name === name.name) return;
+    await trx.updateTable('accounts').set({ name: name.name }).where('id', '=', accountId).execute();
+    await recordAudit(
+      trx,
+      {
+        accountId,
+        userId: null,
+        origin: cliOrigin('accounts rename', { account_id: input.accountId, name: input.name }),
+      },
+      {
+        operation: 'renameAccount',
+        at: deps.clock(),
+        target: { type: 'Account', id: accountId },
+        changes: { before: { name: account.name }, after: { name: name.name } },
+      },
+    );
+  });
   return { accountId, name: name.name };
 }

@@ -1,5 +1,6 @@
 /** Account roles and what each may do. */
 import type { RoleName } from '../db/tables.js';
+import type { Origin } from '../audit/origin.js';
 
 export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE';
 
@@ -18,4 +19,6 @@ export interface Actor {
   accountId: string;
   userId: string;
   role: RoleName;
+  /** How the request came in, for the audit entry of what it changes (audit/record.ts). */
+  origin: Origin;
 }

@@ -36,6 +36,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./accounts.js')).accountsCommand,
   },
   {
+    name: 'audit',
+    summary: 'Check the audit log for altered, removed or reordered entries (audit verify)',
+    load: async () => (await import('./audit.js')).auditCommand,
+  },
+  {
     name: 'outbox',
     summary: 'List email not delivered yet: pending, being sent, or dead',
     load: async () => (await import('./outbox.js')).outboxCommand,

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
 import { encodeId } from '../http/global-id.js';
+import { cliOrigin } from '../audit/origin.js';
 import { parseOptions, printHelp, type Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -69,6 +70,7 @@ export async function serve(config: Config): Promise<void> {
       accountName: config.firstAccountName,
       email: 'admin@example.com',
       name: 'Admin',
+      origin: cliOrigin('serve (first start)'),
     });
     // Shown once, and never logged: to the terminal, or to stderr when stdout carries JSON logs.
     const out = process.stdout.isTTY ? process.stdout : process.stderr;

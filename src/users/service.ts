@@ -33,6 +33,7 @@ import * as store from './store.js';
 import { isStorableText } from '../text.js';
 import { revokeKeysOfUser } from '../api-keys/store.js';
 import { endSessionsOfUser } from '../sessions/store.js';
+import { recordAudit, type AuditChanges } from '../audit/record.js';
 
 export interface User {
   id: string;
@@ -218,18 +219,38 @@ async function createInTransaction(
   if (decision.action === 'return-as-is') return { created: false, user: toUser(existing!, now) };
   // The answer is built from what this transaction wrote, not read back.
   let written: UsersTable;
+  let changes: AuditChanges | undefined;
   if (decision.action === 'activate' || decision.action === 'reinvite') {
     // One rule for both: a create that changes an existing user writes the request's name, role
     // and is_developer, whatever the invitation it replaces had said.
     const activate = decision.action === 'activate';
     await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
-    const changes: store.UserChanges = {
-      name: request.name,
-      role: request.role,
-      isDeveloper: request.isDeveloper,
-      ...(activate ? { state: 'active' as const } : {}),
+    await store.updateUser(
+      trx,
+      actor.accountId,
+      existing!.id,
+      {
+        name: request.name,
+        role: request.role,
+        isDeveloper: request.isDeveloper,
+        ...(activate ? { state: 'active' as const } : {}),
+      },
+      now,
+    );
+    changes = {
+      before: {
+        name: existing!.name,
+        role: existing!.role,
+        is_developer: existing!.is_developer === 1,
+        status: existingStatus,
+      },
+      after: {
+        name: request.name,
+        role: request.role,
+        is_developer: request.isDeveloper,
+        status: activate ? 'active' : 'invited',
+      },
     };
-    await store.updateUser(trx, actor.accountId, existing!.id, changes, now);
     written = {
       ...existing!,
       name: request.name,
@@ -239,6 +260,12 @@ async function createInTransaction(
       updated_at: now,
     };
     if (activate) {
+      await recordAudit(trx, actor, {
+        operation: 'createUser',
+        at: now,
+        target: { type: 'User', id: written.id },
+        changes,
+      });
       return { created: false, user: toUser({ ...written, invitation_expires_at: null }, now) };
     }
   } else {
@@ -275,6 +302,12 @@ async function createInTransaction(
       now,
     );
   }
+  await recordAudit(trx, actor, {
+    operation: 'createUser',
+    at: now,
+    target: { type: 'User', id: written.id },
+    changes,
+  });
   return {
     created: true,
     user: toUser({ ...written, invitation_expires_at: expiresAt }, now),
@@ -423,6 +456,21 @@ export async function updateUser(
     keysChanged = changes.isDeveloper !== undefined;
     if (Object.keys(changes).length === 0) return toUser(row, now);
     await store.updateUser(trx, actor.accountId, userId, changes, now);
+    await recordAudit(trx, actor, {
+      operation: 'updateUser',
+      at: now,
+      target: { type: 'User', id: userId },
+      changes: {
+        before: {
+          ...(changes.name !== undefined ? { name: row.name } : {}),
+          ...(changes.isDeveloper !== undefined ? { is_developer: row.is_developer === 1 } : {}),
+        },
+        after: {
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.isDeveloper !== undefined ? { is_developer: changes.isDeveloper } : {}),
+        },
+      },
+    });
     return toUser((await store.findUserById(trx, actor.accountId, userId))!, now);
   });
   if (keysChanged) await deps.keys.settled();
@@ -450,6 +498,11 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
     await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
     await revokeKeysOfUser(trx, actor.accountId, userId, now);
     await endSessionsOfUser(trx, actor.accountId, userId);
+    await recordAudit(trx, actor, {
+      operation: 'deleteUser',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
     return true;
   });
   if (deleted) await deps.keys.settled();
@@ -470,6 +523,11 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
     }
     await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
     await inviteByEmail(deps, trx, email, actor.accountId, row, now);
+    await recordAudit(trx, actor, {
+      operation: 'resendUserInvitation',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
   });
 }
 
@@ -486,6 +544,11 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
       throw new Invalid('This user signs in through the identity provider and has no password');
     }
     await queuePasswordReset(deps, trx, email, row, now);
+    await recordAudit(trx, actor, {
+      operation: 'resetUserPassword',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
   });
 }
 
