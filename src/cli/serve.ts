@@ -30,6 +30,7 @@ Environment (all optional):
   ROSTER_SECRET              signing secret (default: generated once and kept in the database)
   ROSTER_REDIS_URL           share rate limits across processes through Redis
   ROSTER_ACCOUNT_NAME        the name of the account the first start creates (default Default)
+  ROSTER_AUDIT_RETENTION_DAYS  audit entries older than this are removed (default 365)
 
   ROSTER_HEADERS_TIMEOUT     seconds a client has to send its headers (default 10), else 408
   ROSTER_REQUEST_TIMEOUT     seconds a client has to send a whole request (default 30), else 408`,
