@@ -26,6 +26,7 @@ const CONTRACT: Record<string, [string, number[]]> = {
     [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   ],
   'PUT /v2/api-keys/{api_key_id}/revoke': ['revoke_api_key', [204, 401, 403, 404, 429, 503]],
+  'GET /v2/audit-logs': ['list_audit_logs', [200, 400, 401, 403, 429, 503]],
 };
 
 const OPERATIONS = Object.entries(CONTRACT).map(([route, [operationId, statuses]]) => {
@@ -102,6 +103,27 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
         expect.arrayContaining(Object.keys(schema('ApiKey').properties)),
       );
     }
+  });
+
+  it("documents the AuditLog schema: Arize's fields and Roster's extensions", () => {
+    const list = operation('/v2/audit-logs', 'get');
+    const body = list.responses[200].content['application/json'].schema;
+    expect(refName(body.properties.logs.items)).toBe('AuditLog');
+    expect(refName(body.properties.pagination)).toBe('Pagination');
+    const query = list.parameters.map((p: any) => p.name).sort();
+    expect(query).toEqual(
+      ['cursor', 'end_time', 'limit', 'operation_type', 'start_time', 'user_id'].sort(),
+    );
+    const entry = schema('AuditLog');
+    const arize = ['id', 'user_id', 'ip', 'operation_type', 'operation_name', 'operation_text'];
+    const extensions = ['api_key_id', 'target', 'changes'];
+    expect(Object.keys(entry.properties)).toEqual(
+      expect.arrayContaining([...arize, 'variables', 'created_at', ...extensions]),
+    );
+    for (const name of extensions) {
+      expect(JSON.stringify(entry.properties[name]), name).toContain("Roster's extension");
+    }
+    expect(JSON.stringify(entry.properties.variables)).toContain('[redacted]');
   });
 
   it('has the Problem schema of RFC 9457, with field errors', () => {
@@ -221,7 +243,7 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
 });
 
 describe('the contract table above', () => {
-  it('lists the eleven operations of the contract', () => {
-    expect(OPERATIONS).toHaveLength(11);
+  it('lists the twelve operations of the contract', () => {
+    expect(OPERATIONS).toHaveLength(12);
   });
 });
