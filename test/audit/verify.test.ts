@@ -13,11 +13,13 @@ import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { pruneAuditLog, verifyAuditLog } from '../../src/audit/service.js';
 import {
   describeEachDatabase,
+  startRoster,
   tempDir,
   uniqueEmail,
   useRoster,
   type Caller,
 } from '../support/roster.js';
+import { until } from '../support/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/roster.js');
@@ -269,5 +271,38 @@ describeEachDatabase('audit log: commands, verification, retention', (database) 
     const cut = await verify(account);
     expect(cut.code).toBe(1);
     expect(cut.stdout).toContain('1 entry was removed before it');
+  });
+
+  it('the server runs retention by itself, in batches', async () => {
+    const own = await startRoster(database, {
+      env: { ROSTER_AUDIT_RETENTION_DAYS: '30' },
+      auditRetention: { intervalMs: 50, batchSize: 2 },
+    });
+    try {
+      const admin = await own.newAccount();
+      for (let i = 0; i < 4; i++) {
+        const patched = await own.api(admin.key, 'PATCH', `/v2/users/${admin.userId}`, {
+          name: `Ada ${i}`,
+        });
+        expect(patched.status).toBe(200);
+      }
+      const count = async () =>
+        Number(
+          (
+            await own.server.deps.db.kysely
+              .selectFrom('audit_entries')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('account_id', '=', admin.accountId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      expect(await count()).toBe(5);
+      own.clock.advance(31 * DAY);
+      await until(async () => (await count()) === 0, 'the old entries to be removed');
+      const [report] = await verifyAuditLog(own.server.deps.db, admin.accountId);
+      expect(report).toMatchObject({ entries: 0, prunedSeq: 5, headSeq: 5, findings: [] });
+    } finally {
+      await own.close();
+    }
   });
 });
