@@ -81,11 +81,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
-  const auditRetention: AuditRetention = startAuditRetention(
-    deps,
-    app.log,
-    options.auditRetention,
-  );
+  const auditRetention: AuditRetention = startAuditRetention(deps, app.log, options.auditRetention);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

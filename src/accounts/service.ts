@@ -189,7 +189,11 @@ export async function renameAccount(
       .executeTakeFirst();
     if (!account) throw new NotFound(`No account with the id ${input.accountId}`);
     if (account.name === name.name) return;
-    await trx.updateTable('accounts').set({ name: name.name }).where('id', '=', accountId).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ name: name.name })
+      .where('id', '=', accountId)
+      .execute();
     await recordAudit(
       trx,
       {

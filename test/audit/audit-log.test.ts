@@ -41,13 +41,6 @@ async function allEntries(roster: TestRoster, admin: Caller, query = ''): Promis
   }
 }
 
-/** The newest entry of the account. */
-async function newest(roster: TestRoster, admin: Caller): Promise<Entry> {
-  const page = await roster.api(admin.key, 'GET', '/v2/audit-logs?limit=1');
-  expect(page.status).toBe(200);
-  return page.body.logs[0];
-}
-
 function keyIdOf(roster: TestRoster, key: string) {
   return roster.server.deps.db.kysely
     .selectFrom('api_keys')
