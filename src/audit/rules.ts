@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { API_KEY_PREFIX } from '../auth/secrets.js';
+import type { AuditEntriesTable } from '../db/tables.js';
 
 // ---------------------------------------------------------------------------------------
 // Secrets
@@ -49,23 +50,8 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
 // ---------------------------------------------------------------------------------------
 // Hashing
 
-/** The fields of an entry that its hash covers, as stored. */
-export interface ChainedEntry {
-  id: string;
-  account_id: string;
-  created_at: number;
-  user_id: string | null;
-  api_key_id: string | null;
-  ip: string | null;
-  operation_type: string;
-  operation_name: string;
-  operation_text: string;
-  variables: string | null;
-  target_type: string | null;
-  target_id: string | null;
-  changes: string | null;
-  prev_hash: string;
-}
+/** The fields of an entry that its hash covers, as stored: all but its place and its hash. */
+export type ChainedEntry = Omit<AuditEntriesTable, 'seq' | 'hash'>;
 
 /**
  * The canonical form of an entry: a JSON array of its fields in this fixed order, each as
@@ -115,10 +101,7 @@ export type Finding =
 /** An entry's place in the chain, or the chain's start. */
 export type ChainPlace = { id: string; seq: number } | 'start';
 
-export interface StoredEntry extends ChainedEntry {
-  seq: number;
-  hash: string;
-}
+export type StoredEntry = AuditEntriesTable;
 
 /** Where the chain must start (after retention) and end (its head), as audit_chains records. */
 export interface ChainBounds {

@@ -65,7 +65,7 @@ function entry(seq: number, prev: string, extra: Partial<StoredEntry> = {}): Sto
     user_id: 'U1',
     api_key_id: null,
     ip: '127.0.0.1',
-    operation_type: 'mutation',
+    operation_type: 'mutation' as const,
     operation_name: 'createUser',
     operation_text: 'POST /v2/users',
     variables: '{"name":"Ada"}',
