@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only <text>] [--databases sqlite,postgres] [--users <n>]
+ *   [--audit-entries <n>]
  *   [--warmup <s>] [--warmup-responses <n>] [--warmup-max <s>] [--profile]
  *   [--server-node-options "<node options>"]`
  *
@@ -49,6 +50,8 @@ const root = path.resolve(here, '..');
 interface Settings {
   quick: boolean;
   users: number;
+  /** Audit entries in the large account, seeded when an audit-log scenario runs. */
+  auditEntries: number;
   /** The warm-up: see warmUp. */
   warmupSeconds: number;
   warmupResponses: number;
@@ -75,6 +78,7 @@ function settingsFrom(argv: string[]): Settings {
   return {
     quick,
     users: Number(value('users') ?? (quick ? 100_000 : 1_000_000)),
+    auditEntries: Number(value('audit-entries') ?? (quick ? 100_000 : 1_000_000)),
     warmupSeconds: Number(value('warmup') ?? (quick ? 0.5 : 2)),
     warmupResponses: Number(value('warmup-responses') ?? (quick ? 0 : 20_000)),
     warmupStepSeconds: quick ? 0.5 : 1,
@@ -170,13 +174,19 @@ function runChild<T>(what: string, args: string[], env: Record<string, string> =
   });
 }
 
-function seedDatabase(database: Database, users: number, dir: string): Promise<SeedResult> {
+function seedDatabase(
+  database: Database,
+  users: number,
+  dir: string,
+  auditEntries: number,
+): Promise<SeedResult> {
   return runChild(`seeding ${database.name}`, [
     path.join(here, 'seed.ts'),
     database.url,
     String(users),
     dir,
     String(PEER_USERS),
+    String(auditEntries),
   ]);
 }
 
@@ -648,13 +658,13 @@ async function main(): Promise<number> {
       databases.push(await createDatabase(name, databaseDir, settings));
     }
     const seedStarted = performance.now();
-    const withBetterAuth = needsBetterAuth(
-      SCENARIOS.filter((scenario) => selected(settings, scenario.name)),
-    );
+    const chosen = SCENARIOS.filter((scenario) => selected(settings, scenario.name));
+    const withBetterAuth = needsBetterAuth(chosen);
+    const auditEntries = chosen.some((scenario) => scenario.auditLog) ? settings.auditEntries : 0;
     const [seeds, betterAuthSeeds] = await Promise.all([
       Promise.all(
         databases.map((database) =>
-          seedDatabase(database, settings.users, path.join(dir, database.name)),
+          seedDatabase(database, settings.users, path.join(dir, database.name), auditEntries),
         ),
       ),
       Promise.all(
@@ -666,6 +676,7 @@ async function main(): Promise<number> {
     log(
       `seeded ${settings.users.toLocaleString('en-US')} users: ` +
         databases.map((d, i) => `${d.name} ${seeds[i]!.seconds.toFixed(1)} s`).join(', ') +
+        (auditEntries > 0 ? ` (with ${auditEntries.toLocaleString('en-US')} audit entries)` : '') +
         (withBetterAuth
           ? `; Better Auth ${PEER_USERS.toLocaleString('en-US')} users: ` +
             databases

@@ -45,6 +45,8 @@ export interface Scenario {
    * slice): then the baseline is measured first.
    */
   interleaved?: boolean;
+  /** Whether it reads the audit log: the large account's is then seeded (--audit-entries). */
+  auditLog?: boolean;
   requests(context: ScenarioContext): RequestSpec[];
 }
 
@@ -295,6 +297,24 @@ export const SCENARIOS: Scenario[] = [
     connections: 32,
     interleaved: false,
     requests: createUser('temporary_password'),
+  },
+  // The audit log of the large account (a million entries in a full run), newest first.
+  {
+    name: 'GET /v2/audit-logs?limit=50 newest page',
+    baseline: 'json',
+    auditLog: true,
+    requests: () => get(['/v2/audit-logs?limit=50']),
+  },
+  {
+    name: 'GET /v2/audit-logs?user_id= (1 of 1,000 users)',
+    baseline: 'json',
+    auditLog: true,
+    requests: ({ seed }) =>
+      get(
+        seed.sampleIds.map(
+          (id) => `/v2/audit-logs?limit=50&user_id=${encodeURIComponent(encodeId('User', id))}`,
+        ),
+      ),
   },
   // Against Better Auth: an account of as many users as Better Auth holds, 16 connections.
   {

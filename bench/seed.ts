@@ -8,7 +8,11 @@
  * A second account with 1,000 users (or `small users`) is seeded the same way, for the
  * comparison with Better Auth on an account of that size.
  *
+ * With `audit entries` > 0, the large account's audit log gets that many entries too
+ * (seed-audit.ts), by the 1,000 sample users in turn.
+ *
  * Usage: node --import tsx bench/seed.ts <database url> <users> <data dir> [<small users>]
+ *   [<audit entries>]
  * Prints one JSON line (SeedResult) on stdout.
  */
 import Database from 'better-sqlite3';
@@ -24,6 +28,7 @@ import { normalizeEmail } from '../src/users/rules.js';
 import { indexPendingEmails } from '../src/users/email-search.js';
 import { seedUser, SPACING_MS } from './dataset.js';
 import { checkEmailSearch } from './search-check.js';
+import { seedAuditLog } from './seed-audit.js';
 
 export interface SeedResult {
   accountId: string;
@@ -41,6 +46,8 @@ export interface SeedResult {
    * Auth on as many users: its API key and the internal ids of all its users, shuffled.
    */
   small: { accountId: string; apiKey: string; users: number; sampleIds: string[] };
+  /** The large account's audit entries (beyond its bootstrap's), by sampleIds in turn. */
+  auditEntries: number;
 }
 
 const SAMPLES = 1000;
@@ -194,7 +201,13 @@ function sampleRows(users: number, count: number): number[] {
   return rows;
 }
 
-export async function seed(databaseUrl: string, users: number, dataDir: string, smallUsers = 1000) {
+export async function seed(
+  databaseUrl: string,
+  users: number,
+  dataDir: string,
+  smallUsers = 1000,
+  auditEntries = 0,
+) {
   const started = performance.now();
   const config = loadConfig({ ROSTER_DATABASE_URL: databaseUrl, ROSTER_DATA_DIR: dataDir });
   const db = await openDatabase(config);
@@ -248,6 +261,7 @@ export async function seed(databaseUrl: string, users: number, dataDir: string, 
   for (let i = 0; i < smallUsers; i++) smallRows.push(rowOf(i, smallBase, now));
   await target.insert(smallRows, small.accountId);
   await target.close();
+  await seedAuditLog(config.database, account.accountId, sampleIds, auditEntries);
 
   if (config.database.dialect === 'sqlite') {
     // What the server's indexer would do at start: the imported users into the search index.
@@ -270,16 +284,23 @@ export async function seed(databaseUrl: string, users: number, dataDir: string, 
       users: smallUsers,
       sampleIds: sampleRows(smallUsers, smallUsers).map((i) => smallRows[i]!.id),
     },
+    auditEntries,
   };
   return result;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [databaseUrl, users, dataDir, smallUsers] = process.argv.slice(2);
+  const [databaseUrl, users, dataDir, smallUsers, auditEntries] = process.argv.slice(2);
   if (!databaseUrl || !users || !dataDir) {
     console.error('usage: seed.ts <database url> <users> <data dir> [<small users>]');
     process.exit(2);
   }
-  const result = await seed(databaseUrl, Number(users), dataDir, Number(smallUsers ?? 1000));
+  const result = await seed(
+    databaseUrl,
+    Number(users),
+    dataDir,
+    Number(smallUsers ?? 1000),
+    Number(auditEntries ?? 0),
+  );
   process.stdout.write(JSON.stringify(result) + '\n');
 }

@@ -23,6 +23,7 @@ import {
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
 import { RoleSchema } from './roles/schemas.js';
+import { AuditLogSchema } from './audit/routes.js';
 import { selfServicePages } from './self-service/routes.js';
 import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
@@ -95,6 +96,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     CreateUserResponseSchema,
     ApiKeySchema,
     RoleSchema,
+    AuditLogSchema,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
   registerValidation(app, sharedSchemas);

@@ -24,6 +24,8 @@ export interface Config {
   production: boolean;
   /** The name of the account the first start creates. */
   firstAccountName: string;
+  /** Audit entries older than this many days are removed by the server (audit/service.ts). */
+  auditRetentionDays: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: env.ROSTER_REDIS_URL || undefined,
     production: env.NODE_ENV === 'production',
     firstAccountName: env.ROSTER_ACCOUNT_NAME?.trim() || 'Default',
+    auditRetentionDays: integer(env, 'ROSTER_AUDIT_RETENTION_DAYS', 365, 1, 100 * 365),
   };
 }
 

@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { fileTransport, smtpTransport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
+import { startAuditRetention, type AuditRetention } from './audit/service.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -27,6 +28,8 @@ export interface Server {
 export interface ServerOptions {
   clock?: () => number;
   worker?: Partial<WorkerOptions>;
+  /** How often the audit log's retention runs (audit/service.ts); tests shorten it. */
+  auditRetention?: { intervalMs?: number; batchSize?: number };
   /** Fastify logger options or an instance (tests capture logs). */
   logger?: Parameters<typeof buildApp>[0]['logger'];
 }
@@ -85,6 +88,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
+  const auditRetention: AuditRetention = startAuditRetention(deps, app.log, options.auditRetention);
   return {
     app,
     deps,
@@ -94,6 +98,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await worker?.stop();
       transport.close();
       await emailSearch.stop();
+      await auditRetention.stop();
       await keys.close();
       redis?.disconnect();
       await db.close();

@@ -3,6 +3,8 @@
  * found by email. The way back in when every admin of an account is locked out; it needs access
  * to the server's database, not an API key.
  */
+import { cliOrigin, type Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { inTransaction } from '../db/transaction.js';
 import { Conflict, NotFound } from '../errors.js';
@@ -23,6 +25,10 @@ export interface PasswordLink extends PasswordSetupLink {
 export async function passwordLinkFor(
   deps: Deps,
   input: { email: string; accountId?: string },
+  origin: Origin = cliOrigin('users password-link', {
+    email: input.email,
+    account_id: input.accountId ?? null,
+  }),
 ): Promise<PasswordLink> {
   const accountId = input.accountId !== undefined ? accountIdFrom(input.accountId) : undefined;
   const inAccount = accountId !== undefined ? ' in that account' : '';
@@ -60,6 +66,11 @@ export async function passwordLinkFor(
       trx,
       { accountId: user.account_id, userId: user.id },
       now,
+    );
+    await recordAudit(
+      trx,
+      { accountId: user.account_id, userId: null, origin },
+      { operation: 'createPasswordSetupLink', at: now, target: { type: 'User', id: user.id } },
     );
     return { ...link, accountId: user.account_id, userId: user.id };
   });

@@ -9,6 +9,8 @@ import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
 import { isStorableText } from '../text.js';
 import { issuePasswordSetup, type PasswordSetupLink } from '../self-service/password-setup.js';
+import { cliOrigin, type Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface Bootstrapped {
   accountId: string;
@@ -26,7 +28,14 @@ export interface Bootstrapped {
  */
 export async function bootstrapAccount(
   deps: Deps,
-  input: { accountName: string; email: string; name: string; anotherAccount?: boolean },
+  input: {
+    accountName: string;
+    email: string;
+    name: string;
+    anotherAccount?: boolean;
+    /** How it was asked for (the audit entry's); by default `roster bootstrap`. */
+    origin?: Origin;
+  },
 ): Promise<Required<Bootstrapped>> {
   const badEmail = emailProblem(input.email);
   if (badEmail) throw new Invalid(`email ${badEmail}`);
@@ -77,6 +86,19 @@ export async function bootstrapAccount(
       now,
     );
     const passwordSetup = await issuePasswordSetup(deps, trx, { accountId, userId }, now);
+    const origin =
+      input.origin ??
+      cliOrigin('bootstrap', {
+        email: input.email,
+        name: input.name,
+        account: input.accountName,
+        another_account: input.anotherAccount ?? false,
+      });
+    await recordAudit(
+      trx,
+      { accountId, userId: null, origin },
+      { operation: 'bootstrapAccount', at: now, target: { type: 'Account', id: accountId } },
+    );
     return { accountId, userId, apiKey: secret, passwordSetup };
   });
 }
@@ -101,6 +123,11 @@ export function accountIdFrom(value: string): string {
 export async function mintKeyForUser(
   deps: Deps,
   input: { email: string; accountId?: string; name?: string },
+  origin: Origin = cliOrigin('api-keys create', {
+    email: input.email,
+    account_id: input.accountId ?? null,
+    name: input.name ?? null,
+  }),
 ): Promise<Bootstrapped> {
   const accountId = input.accountId !== undefined ? accountIdFrom(input.accountId) : undefined;
   if (!isStorableText(input.email)) throw new NotFound('No user with this email');
@@ -126,7 +153,7 @@ export async function mintKeyForUser(
     if (user.is_developer !== 1)
       throw new Conflict('This user is not a developer; API keys would not work');
     await checkRoomForKey(trx, user.account_id, user.id, now);
-    const { secret } = await issueKey(
+    const { row, secret } = await issueKey(
       trx,
       {
         accountId: user.account_id,
@@ -135,6 +162,11 @@ export async function mintKeyForUser(
         name: input.name ?? 'cli',
       },
       now,
+    );
+    await recordAudit(
+      trx,
+      { accountId: user.account_id, userId: null, origin },
+      { operation: 'createApiKey', at: now, target: { type: 'ApiKey', id: row.id } },
     );
     return { accountId: user.account_id, userId: user.id, apiKey: secret };
   });
@@ -154,14 +186,33 @@ export async function renameAccount(
   const accountId = accountIdFrom(input.accountId);
   const name = normalizeName(input.name);
   if ('problem' in name) throw new Invalid(`account name ${name.problem}`);
-  const renamed = await inTransaction(deps.db, (trx) =>
-    trx
+  await inTransaction(deps.db, async (trx) => {
+    const account = await trx
+      .selectFrom('accounts')
+      .select('name')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    if (!account) throw new NotFound(`No account with the id ${input.accountId}`);
+    if (account.name === name.name) return;
+    await trx
       .updateTable('accounts')
       .set({ name: name.name })
       .where('id', '=', accountId)
-      .executeTakeFirst(),
-  );
-  if (renamed.numUpdatedRows === 0n)
-    throw new NotFound(`No account with the id ${input.accountId}`);
+      .execute();
+    await recordAudit(
+      trx,
+      {
+        accountId,
+        userId: null,
+        origin: cliOrigin('accounts rename', { account_id: input.accountId, name: input.name }),
+      },
+      {
+        operation: 'renameAccount',
+        at: deps.clock(),
+        target: { type: 'Account', id: accountId },
+        changes: { before: { name: account.name }, after: { name: name.name } },
+      },
+    );
+  });
   return { accountId, name: name.name };
 }

@@ -14,6 +14,8 @@ import { confirmCaller } from '../users/service.js';
 import { checkText } from '../text.js';
 import { lockUser } from '../users/store.js';
 import * as store from './store.js';
+import { recordAudit } from '../audit/record.js';
+import { encodeId } from '../http/global-id.js';
 
 export interface NewKey {
   accountId: string;
@@ -125,7 +127,7 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
   return inTransaction(deps.db, async (trx) => {
     await confirmCaller(trx, actor);
     await checkRoomForKey(trx, actor.accountId, actor.userId, now);
-    return issueKey(
+    const issued = await issueKey(
       trx,
       {
         accountId: actor.accountId,
@@ -137,6 +139,12 @@ export async function createKey(deps: Deps, actor: Actor, input: CreateKeyInput)
       },
       now,
     );
+    await recordAudit(trx, actor, {
+      operation: 'createApiKey',
+      at: now,
+      target: { type: 'ApiKey', id: issued.row.id },
+    });
+    return issued;
   });
 }
 
@@ -190,8 +198,15 @@ async function findManagedKey(trx: Trx, actor: Actor, keyId: string) {
 
 export async function revokeKey(deps: Deps, actor: Actor, keyId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    await findManagedKey(trx, await confirmCaller(trx, actor), keyId);
-    await store.revokeKey(trx, actor.accountId, keyId, deps.clock());
+    const key = await findManagedKey(trx, await confirmCaller(trx, actor), keyId);
+    const now = deps.clock();
+    if (keyIsRevoked(key, now)) return;
+    await store.revokeKey(trx, actor.accountId, keyId, now);
+    await recordAudit(trx, actor, {
+      operation: 'revokeApiKey',
+      at: now,
+      target: { type: 'ApiKey', id: keyId },
+    });
   });
   await deps.keys.settled();
 }
@@ -238,7 +253,7 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
     if ((input.gracePeriodSeconds ?? 0) > 0) {
       await checkRoomForKey(trx, old.account_id, old.user_id, now);
     }
-    return issueKey(
+    const issued = await issueKey(
       trx,
       {
         accountId: old.account_id,
@@ -250,6 +265,16 @@ export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input:
       },
       now,
     );
+    await recordAudit(trx, actor, {
+      operation: 'refreshApiKey',
+      at: now,
+      target: { type: 'ApiKey', id: keyId },
+      changes: {
+        before: { api_key_id: encodeId('ApiKey', keyId) },
+        after: { api_key_id: encodeId('ApiKey', issued.row.id) },
+      },
+    });
+    return issued;
   });
   await deps.keys.settled();
   return refreshed;

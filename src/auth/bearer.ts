@@ -14,6 +14,9 @@ export interface KeyActor extends Actor {
   apiKeyId: string;
 }
 
+/** Who a key speaks for; the request adds how it came in (http/v2.ts). */
+export type KeyOwner = Omit<KeyActor, 'origin'>;
+
 /** `last_used_at` is written at most this often per key, so reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -26,7 +29,7 @@ export function bearerKey(authorization: string | undefined): string | undefined
 export async function authenticate(
   deps: Deps,
   authorization: string | undefined,
-): Promise<KeyActor> {
+): Promise<KeyOwner> {
   if (!authorization) {
     throw new Unauthorized('Missing Authorization header; send Authorization: Bearer <api key>');
   }

@@ -1,5 +1,6 @@
 /** Account roles and what each may do. */
 import type { AccountRole, RoleName } from '../db/tables.js';
+import type { Origin } from '../audit/origin.js';
 
 /** The permissions Roster enforces (a custom role may hold any of Arize's; see roles/rules.ts). */
 export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE';
@@ -43,4 +44,6 @@ export function describeRole(holder: RoleHolder): string {
 export interface Actor extends RoleHolder {
   accountId: string;
   userId: string;
+  /** How the request came in, for the audit entry of what it changes (audit/record.ts). */
+  origin: Origin;
 }

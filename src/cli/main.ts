@@ -41,6 +41,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./users.js')).usersCommand,
   },
   {
+    name: 'audit',
+    summary: 'Check the audit log for altered, removed or reordered entries (audit verify)',
+    load: async () => (await import('./audit.js')).auditCommand,
+  },
+  {
     name: 'outbox',
     summary: 'List email not delivered yet: pending, being sent, or dead',
     load: async () => (await import('./outbox.js')).outboxCommand,

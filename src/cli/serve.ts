@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
 import { encodeId } from '../http/global-id.js';
+import { cliOrigin } from '../audit/origin.js';
 import { parseOptions, printHelp, type Command } from './command.js';
 import { passwordSetupLine } from './new-key.js';
 
@@ -31,6 +32,7 @@ Environment (all optional):
   ROSTER_SECRET              signing secret (default: generated once and kept in the database)
   ROSTER_REDIS_URL           share rate limits across processes through Redis
   ROSTER_ACCOUNT_NAME        the name of the account the first start creates (default Default)
+  ROSTER_AUDIT_RETENTION_DAYS  audit entries older than this are removed (default 365)
 
   ROSTER_HEADERS_TIMEOUT     seconds a client has to send its headers (default 10), else 408
   ROSTER_REQUEST_TIMEOUT     seconds a client has to send a whole request (default 30), else 408`,
@@ -71,6 +73,7 @@ export async function serve(config: Config): Promise<void> {
       accountName: config.firstAccountName,
       email: 'admin@example.com',
       name: 'Admin',
+      origin: cliOrigin('serve (first start)'),
     });
     // PORT=0 picks the port at listen time: a public URL derived from it cannot name the port.
     const setupUrl = /:0$/.test(config.publicUrl)

@@ -119,6 +119,41 @@ export interface RolesTable {
   deleted_at: number | null;
 }
 
+export type AuditOperationType = 'mutation' | 'query';
+
+/** One entry of the audit log (see audit/record.ts); JSON columns are kept as written. */
+export interface AuditEntriesTable {
+  id: string;
+  account_id: string;
+  /** Its place in the account's chain: 1, 2, 3... */
+  seq: number;
+  created_at: number;
+  /** Who acted; null when no user did (the operator's command line, an anonymous visitor). */
+  user_id: string | null;
+  api_key_id: string | null;
+  ip: string | null;
+  operation_type: AuditOperationType;
+  operation_name: string;
+  operation_text: string;
+  /** JSON of the request's body, secrets removed. */
+  variables: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON of { before, after }, for updates. */
+  changes: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Per account: the head of its audit chain, and where retention cut it. */
+export interface AuditChainsTable {
+  account_id: string;
+  seq: number;
+  hash: string;
+  pruned_seq: number;
+  pruned_hash: string;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   settings: SettingsTable;
@@ -129,4 +164,6 @@ export interface Tables {
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
   roles: RolesTable;
+  audit_entries: AuditEntriesTable;
+  audit_chains: AuditChainsTable;
 }

@@ -9,11 +9,13 @@ import { DomainError } from '../errors.js';
 import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
 import { rolesRoutes } from '../roles/routes.js';
+import { auditRoutes } from '../audit/routes.js';
 import { registerEnumCase } from './enum-case.js';
 import { registerStrictJson } from './json-body.js';
 import { Invalid } from '../errors.js';
 import { unstorableField } from '../text.js';
 import { registerRateLimits } from './rate-limit.js';
+import { pathOf } from '../audit/origin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,7 +45,16 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
   app.addHook('onRequest', async (request, reply) => {
     let failure: DomainError | undefined;
     try {
-      request.actor = await authenticate(deps, request.headers.authorization);
+      const owner = await authenticate(deps, request.headers.authorization);
+      // How the request came in, for the audit entry of what it changes: its body is added
+      // once parsed (preHandler below).
+      const origin = {
+        ip: request.ip,
+        text: `${request.method} ${pathOf(request.url)}`,
+        variables: null as unknown,
+        apiKeyId: owner.apiKeyId,
+      };
+      request.actor = { ...owner, origin };
     } catch (error) {
       // Anything but a refusal (the database is down...) is no fault of the client's.
       if (!(error instanceof DomainError)) throw error;
@@ -62,7 +73,15 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
     done(new Invalid(`${field} ${message}`, [{ field, message }]));
   });
 
+  // The body as validated (enum spellings lowered), for the audit entry; record.ts removes
+  // its secrets when it writes it.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.actor && request.body !== undefined) request.actor.origin.variables = request.body;
+    done();
+  });
+
   await app.register(usersRoutes, { deps });
   await app.register(apiKeysRoutes, { deps });
   await app.register(rolesRoutes, { deps });
+  await app.register(auditRoutes, { deps });
 };

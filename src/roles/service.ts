@@ -8,6 +8,7 @@ import type { Position } from '../cursor.js';
 import { newId } from '../db/ids.js';
 import type { RolesTable } from '../db/tables.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
+import { recordAudit } from '../audit/record.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors.js';
 import { confirmCaller } from '../users/service.js';
 import {
@@ -139,6 +140,11 @@ export async function createRole(deps: Deps, actor: Actor, input: CreateRoleInpu
       deleted_at: null,
     };
     await store.insertRole(trx, row);
+    await recordAudit(trx, actor, {
+      operation: 'createRole',
+      at: now,
+      target: { type: 'Role', id: row.id },
+    });
     return fromRow(row);
   });
 }
@@ -239,6 +245,27 @@ export async function updateRole(
     };
     permissionsChanged = changes.permissions !== undefined;
     await store.updateRole(trx, actor.accountId, roleId, changes, now);
+    const fields = Object.entries({
+      name: [row.name, changes.name ?? row.name],
+      description: [
+        row.description,
+        changes.description !== undefined ? changes.description : row.description,
+      ],
+      permissions: [row.permissions, changes.permissions ?? row.permissions].map(
+        (json) => JSON.parse(json) as string[],
+      ),
+    }).filter(([, [was, now]]) => JSON.stringify(was) !== JSON.stringify(now));
+    if (fields.length > 0) {
+      await recordAudit(trx, actor, {
+        operation: 'updateRole',
+        at: now,
+        target: { type: 'Role', id: roleId },
+        changes: {
+          before: Object.fromEntries(fields.map(([key, [was]]) => [key, was])),
+          after: Object.fromEntries(fields.map(([key, [, is]]) => [key, is])),
+        },
+      });
+    }
     return fromRow({
       ...row,
       ...(name ? { name: name.name, name_normalized: name.nameNormalized } : {}),
@@ -265,6 +292,12 @@ export async function deleteRole(deps: Deps, actor: Actor, roleId: string): Prom
       const who = holders === 1 ? '1 user holds' : `${holders} users hold`;
       throw new Conflict(`${who} this role; give them another role before deleting it`);
     }
-    await store.markRoleDeleted(trx, actor.accountId, roleId, deps.clock());
+    const now = deps.clock();
+    await store.markRoleDeleted(trx, actor.accountId, roleId, now);
+    await recordAudit(trx, actor, {
+      operation: 'deleteRole',
+      at: now,
+      target: { type: 'Role', id: roleId },
+    });
   });
 }

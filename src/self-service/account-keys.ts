@@ -4,6 +4,7 @@
  * rules (a developer only, 100 working keys at most, one's own keys only, one transaction that
  * re-checks the caller) whichever door a key is made through.
  */
+import type { Origin } from '../audit/origin.js';
 import type { Actor } from '../auth/permissions.js';
 import type { ApiKeysTable } from '../db/tables.js';
 import type { Deps } from '../deps.js';
@@ -19,15 +20,16 @@ const LISTED_KEYS = 100;
 export type OwnKeys =
   { kind: 'developer'; keys: ApiKeysTable[]; more: boolean } | { kind: 'not-developer' };
 
-export function actorOf(session: Session): Actor {
-  return { accountId: session.accountId, userId: session.userId, role: session.role };
+/** The signed-in person as the caller of the API's use cases; `origin` is the page's request. */
+export function actorOf(session: Session, origin: Origin): Actor {
+  return { accountId: session.accountId, userId: session.userId, role: session.role, origin };
 }
 
 /** The person's working keys, newest last, or that the person may not hold any. */
-export async function ownKeys(deps: Deps, session: Session): Promise<OwnKeys> {
+export async function ownKeys(deps: Deps, session: Session, origin: Origin): Promise<OwnKeys> {
   const standing = await findStanding(deps.db.kysely, session.accountId, session.userId);
   if (standing?.is_developer !== 1) return { kind: 'not-developer' };
-  const page = await keys.listKeys(deps, actorOf(session), {
+  const page = await keys.listKeys(deps, actorOf(session, origin), {
     status: 'active',
     limit: LISTED_KEYS,
   });
@@ -38,8 +40,9 @@ export function createOwnKey(
   deps: Deps,
   session: Session,
   input: { name: string; description: string; expiresAt: number | undefined },
+  origin: Origin,
 ) {
-  return keys.createKey(deps, actorOf(session), {
+  return keys.createKey(deps, actorOf(session, origin), {
     keyType: 'user',
     name: input.name,
     // An empty box is no description.
@@ -56,10 +59,15 @@ function keyId(globalId: string): string {
 }
 
 /** A new secret for one of the person's keys; the old one stops working at once. */
-export function refreshOwnKey(deps: Deps, session: Session, globalId: string) {
-  return keys.refreshKey(deps, actorOf(session), keyId(globalId), {});
+export function refreshOwnKey(deps: Deps, session: Session, globalId: string, origin: Origin) {
+  return keys.refreshKey(deps, actorOf(session, origin), keyId(globalId), {});
 }
 
-export function revokeOwnKey(deps: Deps, session: Session, globalId: string): Promise<void> {
-  return keys.revokeKey(deps, actorOf(session), keyId(globalId));
+export function revokeOwnKey(
+  deps: Deps,
+  session: Session,
+  globalId: string,
+  origin: Origin,
+): Promise<void> {
+  return keys.revokeKey(deps, actorOf(session, origin), keyId(globalId));
 }

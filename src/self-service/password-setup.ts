@@ -8,6 +8,7 @@
  */
 import { linkIsLive } from '../auth/token-rules.js';
 import { linkToken, linkTokenId } from '../auth/secrets.js';
+import type { Origin } from '../audit/origin.js';
 import type { Deps } from '../deps.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';
@@ -74,11 +75,11 @@ export async function viewPasswordSetup(deps: Deps, token: string): Promise<Link
 /** Uses the set-up link once: sets the password, ends every other session, signs in. */
 export async function completePasswordSetup(
   deps: Deps,
-  input: { token: string; password: string; confirmation: string },
+  input: { token: string; password: string; confirmation: string; origin: Origin },
 ): Promise<LinkInvalid | (Retry & { view: LinkView }) | SignedIn> {
   const view = await viewPasswordSetup(deps, input.token);
   if (!view) return { kind: 'invalid' };
   const chosen = await choosePassword(input.password, input.confirmation, view);
   if ('kind' in chosen) return { ...chosen, view };
-  return useLink(deps, view, chosen.hash, 'active');
+  return useLink(deps, view, chosen.hash, 'active', input.origin, 'completePasswordSetup');
 }

@@ -8,7 +8,8 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Deps } from '../deps.js';
 import { isRowId } from '../db/ids.js';
-import { endSession, resumeSession, type Session } from '../sessions/service.js';
+import { endSession, resumeSession, signOut, type Session } from '../sessions/service.js';
+import { pageOrigin, type Origin } from '../audit/origin.js';
 import { SESSION_ABSOLUTE_MS } from '../sessions/rules.js';
 import { csrfToken, CSRF_FIELD, isValidCsrfToken, newCsrfCookie } from './csrf.js';
 import { DEVICE_COOKIE_MAX_AGE_S } from './device.js';
@@ -58,6 +59,15 @@ const FORCED_CHANGE_ALLOWS = new Set(['/password/change', '/logout', STYLESHEET_
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * How a form post came in, for its audit entry: the fields named (those named as secrets are
+ * written as "[redacted]", audit/rules.ts), never the whole form.
+ */
+function formOrigin(request: FastifyRequest, fields: readonly string[]): Origin {
+  const variables = Object.fromEntries(fields.map((name) => [name, field(request.body, name)]));
+  return pageOrigin(request, variables);
 }
 
 function query(request: FastifyRequest, name: string): string {
@@ -217,6 +227,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       ip: request.ip,
       deviceCookie: request.cookies[names.device],
       previousSessionId: web(request).session?.id,
+      origin: formOrigin(request, ['email', 'password', 'account']),
     });
     const again = (extra: Partial<pages.LoginPage>) =>
       pages.loginPage({
@@ -243,8 +254,10 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
   });
 
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
-    const accountId = web(request).session?.accountId;
-    await endBrowserSession(request, reply);
+    const session = web(request).session;
+    const accountId = session?.accountId;
+    if (session) await signOut(deps, session, pageOrigin(request));
+    reply.clearCookie(names.session, cookieOptions);
     const account = accountId ? `account=${accountId}&` : '';
     return reply.redirect(`/login?${account}signed_out=1`, 303);
   });
@@ -265,6 +278,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       token,
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
+      origin: formOrigin(request, ['token', 'password', 'confirmation']),
     });
     if (result.kind === 'invalid')
       return show(reply, pages.linkInvalidPage('invitation'), LINK_GONE);
@@ -292,7 +306,8 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     const email = field(request.body, 'email').trim().slice(0, 320);
     const { accountId, accountName } = await knownAccount(field(request.body, 'account'));
     // Answered before the work is done, so the response time says nothing about the address.
-    service.requestPasswordReset(deps, { email, accountId }).catch((error: unknown) => {
+    const origin = formOrigin(request, ['email', 'account']);
+    service.requestPasswordReset(deps, { email, accountId, origin }).catch((error: unknown) => {
       request.log.error({ err: error }, 'could not queue a password reset');
     });
     return show(reply, pages.forgotSentPage(email, accountId, accountName));
@@ -311,6 +326,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       token,
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
+      origin: formOrigin(request, ['token', 'password', 'confirmation']),
     });
     if (result.kind === 'invalid')
       return show(reply, pages.linkInvalidPage('password_reset'), LINK_GONE);
@@ -338,6 +354,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       current: field(request.body, 'current'),
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
+      origin: formOrigin(request, ['current', 'password', 'confirmation']),
     });
     switch (result.kind) {
       case 'signed-in':
@@ -379,6 +396,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       token,
       password: field(request.body, 'password'),
       confirmation: field(request.body, 'confirmation'),
+      origin: formOrigin(request, ['token', 'password', 'confirmation']),
     });
     if (result.kind === 'invalid')
       return show(reply, pages.linkInvalidPage('password_setup'), LINK_GONE);
@@ -406,7 +424,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     session: Session,
     options: { notice?: pages.AccountNotice; form?: keyPages.KeyForm; refused?: DomainError } = {},
   ) {
-    const keys = await accountKeys.ownKeys(deps, session);
+    const keys = await accountKeys.ownKeys(deps, session, pageOrigin(request));
     const section = keyPages.keysSection({
       session,
       csrf: csrf(request),
@@ -473,11 +491,16 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       const form = keyForm(request);
       const expiresAt = keyExpiresAt(form.expires, deps.clock());
       if (expiresAt === 'unknown') throw new Invalid('Choose when the key expires from the list');
-      const made = await accountKeys.createOwnKey(deps, session, {
-        name: field(request.body, 'name'),
-        description: field(request.body, 'description'),
-        expiresAt,
-      });
+      const made = await accountKeys.createOwnKey(
+        deps,
+        session,
+        {
+          name: field(request.body, 'name'),
+          description: field(request.body, 'description'),
+          expiresAt,
+        },
+        formOrigin(request, ['name', 'description', 'expires']),
+      );
       return showSecret(reply, session, made, false);
     }, keyForm),
   );
@@ -486,7 +509,12 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     '/account/api-keys/refresh',
     { schema: { hide: true } },
     keyAction(async (session, request, reply) => {
-      const made = await accountKeys.refreshOwnKey(deps, session, field(request.body, 'id'));
+      const made = await accountKeys.refreshOwnKey(
+        deps,
+        session,
+        field(request.body, 'id'),
+        formOrigin(request, ['id']),
+      );
       return showSecret(reply, session, made, true);
     }),
   );
@@ -495,7 +523,12 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     '/account/api-keys/revoke',
     { schema: { hide: true } },
     keyAction(async (session, request, reply) => {
-      await accountKeys.revokeOwnKey(deps, session, field(request.body, 'id'));
+      await accountKeys.revokeOwnKey(
+        deps,
+        session,
+        field(request.body, 'id'),
+        formOrigin(request, ['id']),
+      );
       return reply.redirect('/account?notice=key-revoked', 303);
     }),
   );

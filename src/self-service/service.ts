@@ -27,6 +27,8 @@ import {
 } from './rules.js';
 import * as store from './store.js';
 import { deleteSession } from '../sessions/store.js';
+import type { Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface LinkView {
   tokenId: string;
@@ -112,6 +114,8 @@ export async function useLink(
   view: LinkView,
   passwordHash: string,
   from: 'pending' | 'active',
+  origin: Origin,
+  operation = from === 'pending' ? 'acceptInvitation' : 'completePasswordReset',
 ): Promise<LinkInvalid | SignedIn> {
   const user = { accountId: view.accountId, userId: view.userId };
   try {
@@ -127,7 +131,17 @@ export async function useLink(
       await endSessionsOfUser(trx, user.accountId, user.userId);
       // Proving control of the mailbox lifts the email's sign-in throttle.
       await store.clearFailures(trx, [emailThrottleKey(normalizeEmail(view.email))]);
-      return startSession(trx, { ...user, mustChangePassword: false }, now);
+      const token = await startSession(trx, { ...user, mustChangePassword: false }, now);
+      await recordAudit(
+        trx,
+        { ...user, origin },
+        {
+          operation,
+          at: now,
+          target: { type: 'User', id: user.userId },
+        },
+      );
+      return token;
     });
     return signedIn(deps, user, sessionToken);
   } catch (error) {
@@ -139,13 +153,13 @@ export async function useLink(
 /** Finishes registration: the user chooses a password and becomes active, signed in. */
 export async function acceptInvitation(
   deps: Deps,
-  input: { token: string; password: string; confirmation: string },
+  input: { token: string; password: string; confirmation: string; origin: Origin },
 ): Promise<LinkInvalid | (Retry & { view: LinkView }) | SignedIn> {
   const view = await viewInvitation(deps, input.token);
   if (!view) return { kind: 'invalid' };
   const chosen = await choosePassword(input.password, input.confirmation, view);
   if ('kind' in chosen) return { ...chosen, view };
-  return useLink(deps, view, chosen.hash, 'pending');
+  return useLink(deps, view, chosen.hash, 'pending', input.origin);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -167,6 +181,7 @@ export interface SignInInput {
   deviceCookie: string | undefined;
   /** The session being replaced: a sign-in always starts a new one. */
   previousSessionId: string | undefined;
+  origin: Origin;
 }
 
 async function throttleDelay(deps: Deps, rules: ThrottleRule[], now: number): Promise<number> {
@@ -233,9 +248,11 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
   if (!first) {
     if (checkable.length === 0 && candidates.some((c) => c.state === 'active' && !c.password_hash))
       return { kind: 'sso' };
-    await store.recordFailures(
-      deps.db.kysely,
+    await recordFailedSignIn(
+      deps,
       rules.map((r) => r.key),
+      slots.map((slot) => slot.candidate),
+      input.origin,
       now,
     );
     return { kind: 'wrong' };
@@ -255,9 +272,45 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
     if (input.previousSessionId) await deleteSession(trx, input.previousSessionId);
     await store.clearFailures(trx, [emailThrottleKey(emailNormalized)]);
     await store.purgeFailuresBefore(trx, now - THROTTLE_WINDOW_MS);
-    return startSession(trx, { ...user, mustChangePassword: first.temporary }, now);
+    const token = await startSession(trx, { ...user, mustChangePassword: first.temporary }, now);
+    await recordAudit(
+      trx,
+      { ...user, origin: input.origin },
+      { operation: 'signIn', at: now, target: { type: 'User', id: user.userId } },
+    );
+    return token;
   });
   return signedIn(deps, user, sessionToken, first.temporary);
+}
+
+/**
+ * Counts a failed sign-in against its throttles and, in each account whose password it was
+ * checked against, writes an entry about that user (no user acted: it was not proven who did).
+ * The accounts' chains are locked in the order of their ids, so concurrent failures never
+ * wait for each other in a circle.
+ */
+async function recordFailedSignIn(
+  deps: Deps,
+  throttleKeys: string[],
+  checked: Array<{ account_id: string; user_id: string }>,
+  origin: Origin,
+  now: number,
+): Promise<void> {
+  if (checked.length === 0) {
+    await store.recordFailures(deps.db.kysely, throttleKeys, now);
+    return;
+  }
+  const users = [...checked].sort((a, b) => (a.account_id < b.account_id ? -1 : 1));
+  await inTransaction(deps.db, async (trx) => {
+    await store.recordFailures(trx, throttleKeys, now);
+    for (const user of users) {
+      await recordAudit(
+        trx,
+        { accountId: user.account_id, userId: null, origin },
+        { operation: 'signInFailed', at: now, target: { type: 'User', id: user.user_id } },
+      );
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -278,9 +331,10 @@ export type ChangeResult =
 export async function changePassword(
   deps: Deps,
   session: Session,
-  input: { current: string; password: string; confirmation: string },
+  input: { current: string; password: string; confirmation: string; origin: Origin },
 ): Promise<ChangeResult> {
   const user = { accountId: session.accountId, userId: session.userId };
+  const target = { type: 'User' as const, id: user.userId };
   if (session.mustChangePassword) {
     const temporaryHash = await store.findTemporaryPasswordHash(
       deps.db.kysely,
@@ -304,7 +358,13 @@ export async function changePassword(
           throw new LinkNoLongerValid();
         }
         await endSessionsOfUser(trx, user.accountId, user.userId);
-        return startSession(trx, { ...user, mustChangePassword: false }, now);
+        const token = await startSession(trx, { ...user, mustChangePassword: false }, now);
+        await recordAudit(
+          trx,
+          { ...user, origin: input.origin },
+          { operation: 'changeTemporaryPassword', at: now, target },
+        );
+        return token;
       });
       return signedIn(deps, user, sessionToken);
     } catch (error) {
@@ -320,11 +380,18 @@ export async function changePassword(
   const retryAfterMs = await throttleDelay(deps, rules, now);
   if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
   if (!(await verifyPassword(currentHash, normalizePassword(input.current)))) {
-    await store.recordFailures(
-      deps.db.kysely,
-      rules.map((r) => r.key),
-      now,
-    );
+    await inTransaction(deps.db, async (trx) => {
+      await store.recordFailures(
+        trx,
+        rules.map((r) => r.key),
+        now,
+      );
+      await recordAudit(
+        trx,
+        { ...user, origin: input.origin },
+        { operation: 'changePasswordFailed', at: now, target },
+      );
+    });
     return { kind: 'retry', problem: 'Your current password is not correct.' };
   }
   const chosen = await choosePassword(input.password, input.confirmation, session);
@@ -336,7 +403,13 @@ export async function changePassword(
     }
     await store.revokeLiveResetTokens(trx, user.accountId, user.userId, at);
     await endSessionsOfUser(trx, user.accountId, user.userId);
-    return startSession(trx, { ...user, mustChangePassword: false }, at);
+    const token = await startSession(trx, { ...user, mustChangePassword: false }, at);
+    await recordAudit(
+      trx,
+      { ...user, origin: input.origin },
+      { operation: 'changePassword', at, target },
+    );
+    return token;
   });
   return signedIn(deps, user, sessionToken);
 }
@@ -350,7 +423,7 @@ export async function changePassword(
  */
 export async function requestPasswordReset(
   deps: Deps,
-  input: { email: string; accountId: string | undefined },
+  input: { email: string; accountId: string | undefined; origin: Origin },
 ): Promise<void> {
   const email = input.email.trim();
   if (emailProblem(email)) return;
@@ -365,6 +438,12 @@ export async function requestPasswordReset(
       const last = await store.lastResetRequestedAt(trx, user.account_id, user.id);
       if (last !== undefined && now - last < RESET_EMAIL_INTERVAL_MS) return;
       await queuePasswordReset(deps, trx, email, user, now);
+      // Asked for by whoever knew the address: no user acted.
+      await recordAudit(
+        trx,
+        { accountId: user.account_id, userId: null, origin: input.origin },
+        { operation: 'requestPasswordReset', at: now, target: { type: 'User', id: user.id } },
+      );
     });
   }
 }
@@ -381,11 +460,11 @@ export async function viewPasswordReset(deps: Deps, token: string): Promise<Link
 /** Uses the reset link once, sets the new password, ends every other session, signs in. */
 export async function completePasswordReset(
   deps: Deps,
-  input: { token: string; password: string; confirmation: string },
+  input: { token: string; password: string; confirmation: string; origin: Origin },
 ): Promise<LinkInvalid | (Retry & { view: LinkView }) | SignedIn> {
   const view = await viewPasswordReset(deps, input.token);
   if (!view) return { kind: 'invalid' };
   const chosen = await choosePassword(input.password, input.confirmation, view);
   if ('kind' in chosen) return { ...chosen, view };
-  return useLink(deps, view, chosen.hash, 'active');
+  return useLink(deps, view, chosen.hash, 'active', input.origin);
 }

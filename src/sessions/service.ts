@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { AccountRole } from '../db/tables.js';
-import type { Trx } from '../db/transaction.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
+import type { Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 import { sha256 } from '../auth/secrets.js';
 import { deriveStatus, type CurrentStatus } from '../users/rules.js';
 import { isSessionLive, needsTouch, SESSION_ABSOLUTE_MS } from './rules.js';
@@ -80,6 +82,18 @@ export async function resumeSession(deps: Deps, token: string): Promise<Session 
 
 export async function endSession(deps: Deps, sessionId: string): Promise<void> {
   await store.deleteSession(deps.db.kysely, sessionId);
+}
+
+/** The person signs out: their session ends, and the audit log says so. */
+export async function signOut(deps: Deps, session: Session, origin: Origin): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    await store.deleteSession(trx, session.id);
+    await recordAudit(
+      trx,
+      { accountId: session.accountId, userId: session.userId, origin },
+      { operation: 'signOut', at: deps.clock(), target: { type: 'User', id: session.userId } },
+    );
+  });
 }
 
 export { endSessionsOfUser } from './store.js';

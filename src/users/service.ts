@@ -14,7 +14,8 @@ import { enforcedOf, grantProblem } from '../roles/rules.js';
 import { generateTemporaryPassword } from '../auth/secrets.js';
 import { hashPassword } from '../auth/passwords.js';
 import { newId } from '../db/ids.js';
-import type { RoleName, UsersTable } from '../db/tables.js';
+import type { AccountRole, RoleName, UsersTable } from '../db/tables.js';
+import { encodeId } from '../http/global-id.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Conflict } from '../errors.js';
 import type { Position } from '../cursor.js';
@@ -40,6 +41,7 @@ import * as store from './store.js';
 import { isStorableText } from '../text.js';
 import { revokeKeysOfUser } from '../api-keys/store.js';
 import { endSessionsOfUser } from '../sessions/store.js';
+import { recordAudit, type AuditChanges } from '../audit/record.js';
 
 /** A user's role as answers show it: a predefined role, or a custom one with its name. */
 export type UserRole =
@@ -53,6 +55,13 @@ export interface User {
   status: UserStatus;
   role: UserRole;
   isDeveloper: boolean;
+}
+
+/** A role as audit entries record it: a predefined role's name, or a custom role's id. */
+function auditedRole(role: AccountRole, customRoleId: string | null | undefined) {
+  return role === 'custom'
+    ? { type: 'custom', id: encodeId('Role', customRoleId ?? '') }
+    : { type: 'predefined', name: role };
 }
 
 /** `roleNamesById`: the names of the custom roles the rows hold (see namesOfRoles). */
@@ -287,19 +296,34 @@ async function createInTransaction(
   }
   // The answer is built from what this transaction wrote, not read back.
   let written: UsersTable;
+  let changes: AuditChanges | undefined;
   if (decision.action === 'activate' || decision.action === 'reinvite') {
     // One rule for both: a create that changes an existing user writes the request's name, role
     // and is_developer, whatever the invitation it replaces had said.
     const activate = decision.action === 'activate';
     await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
-    const changes: store.UserChanges = {
+    const changed: store.UserChanges = {
       name: request.name,
       role: role.role,
       customRoleId: role.customRoleId,
       isDeveloper,
       ...(activate ? { state: 'active' as const } : {}),
     };
-    await store.updateUser(trx, actor.accountId, existing!.id, changes, now);
+    await store.updateUser(trx, actor.accountId, existing!.id, changed, now);
+    changes = {
+      before: {
+        name: existing!.name,
+        role: auditedRole(existing!.role, existing!.custom_role_id),
+        is_developer: existing!.is_developer === 1,
+        status: existingStatus,
+      },
+      after: {
+        name: request.name,
+        role: auditedRole(role.role, role.customRoleId),
+        is_developer: isDeveloper,
+        status: activate ? 'active' : 'invited',
+      },
+    };
     written = {
       ...existing!,
       name: request.name,
@@ -310,6 +334,12 @@ async function createInTransaction(
       updated_at: now,
     };
     if (activate) {
+      await recordAudit(trx, actor, {
+        operation: 'createUser',
+        at: now,
+        target: { type: 'User', id: written.id },
+        changes,
+      });
       const user = toUser({ ...written, invitation_expires_at: null }, now, roleNamesById);
       return { created: false, user };
     }
@@ -348,6 +378,12 @@ async function createInTransaction(
       now,
     );
   }
+  await recordAudit(trx, actor, {
+    operation: 'createUser',
+    at: now,
+    target: { type: 'User', id: written.id },
+    changes,
+  });
   return {
     created: true,
     user: toUser({ ...written, invitation_expires_at: expiresAt }, now, roleNamesById),
@@ -514,6 +550,27 @@ export async function updateUser(
     keysChanged = changes.isDeveloper !== undefined || changes.role !== undefined;
     if (Object.keys(changes).length === 0) return shownUser(trx, row, now);
     await store.updateUser(trx, actor.accountId, userId, changes, now);
+    await recordAudit(trx, actor, {
+      operation: 'updateUser',
+      at: now,
+      target: { type: 'User', id: userId },
+      changes: {
+        before: {
+          ...(changes.name !== undefined ? { name: row.name } : {}),
+          ...(changes.isDeveloper !== undefined ? { is_developer: row.is_developer === 1 } : {}),
+          ...(changes.role !== undefined
+            ? { role: auditedRole(row.role, row.custom_role_id) }
+            : {}),
+        },
+        after: {
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.isDeveloper !== undefined ? { is_developer: changes.isDeveloper } : {}),
+          ...(changes.role !== undefined
+            ? { role: auditedRole(changes.role, changes.customRoleId ?? null) }
+            : {}),
+        },
+      },
+    });
     return shownUser(trx, (await store.findUserById(trx, actor.accountId, userId))!, now);
   });
   // The user's keys act with the new role at their next request, in every process.
@@ -549,6 +606,11 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
     await store.revokeLiveTokens(trx, actor.accountId, userId, undefined, now);
     await revokeKeysOfUser(trx, actor.accountId, userId, now);
     await endSessionsOfUser(trx, actor.accountId, userId);
+    await recordAudit(trx, actor, {
+      operation: 'deleteUser',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
     return true;
   });
   if (deleted) await deps.keys.settled();
@@ -569,6 +631,11 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
     }
     await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
     await inviteByEmail(deps, trx, email, actor.accountId, row, now);
+    await recordAudit(trx, actor, {
+      operation: 'resendUserInvitation',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
   });
 }
 
@@ -585,6 +652,11 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
       throw new Invalid('This user signs in through the identity provider and has no password');
     }
     await queuePasswordReset(deps, trx, email, row, now);
+    await recordAudit(trx, actor, {
+      operation: 'resetUserPassword',
+      at: now,
+      target: { type: 'User', id: userId },
+    });
   });
 }
 

@@ -3,8 +3,10 @@
  * one user per (account, normalised email); at most one live token per purpose per user;
  * at least one active admin developer per account; at most MAX_WORKING_KEYS working API keys
  * per user; a user holds a custom role exactly when it names a role of its own account, which is
- * not deleted while the user is not; every outbox row pending, processing with a live lease, sent or dead; and no
- * plaintext secret anywhere in the database or in the captured logs. And, through
+ * not deleted while the user is not; every outbox row pending, processing with a live lease, sent
+ * or dead; every account's audit chain intact, and no audit entry keeping a field named as a
+ * secret; and no plaintext secret anywhere in the database (audit entries included) or in the
+ * captured logs. And, through
  * snapshotRows and expectNothingCommitted: no committed row from a request that answered 4xx
  * or 5xx.
  */
@@ -12,8 +14,20 @@ import { expect } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
 import { MAX_WORKING_KEYS } from '../../src/api-keys/service.js';
+import { verifyAuditLog } from '../../src/audit/service.js';
+import { isSecretField, REDACTED } from '../../src/audit/rules.js';
 
-const TABLES = ['accounts', 'settings', 'users', 'user_tokens', 'api_keys', 'outbox', 'roles'];
+const TABLES = [
+  'accounts',
+  'settings',
+  'users',
+  'user_tokens',
+  'api_keys',
+  'outbox',
+  'roles',
+  'audit_entries',
+  'audit_chains',
+];
 
 export async function checkInvariants(
   db: Db,
@@ -98,6 +112,20 @@ export async function checkInvariants(
     [],
   );
 
+  const broken = (await verifyAuditLog(db)).filter((report) => report.findings.length > 0);
+  expect(broken, "every account's audit chain is intact").toEqual([]);
+
+  const entries = await k
+    .selectFrom('audit_entries')
+    .select(['id', 'variables', 'changes'])
+    .execute();
+  const keptSecrets = entries.flatMap((entry) =>
+    [entry.variables, entry.changes].flatMap((text) =>
+      text === null ? [] : secretFields(JSON.parse(text)).map((field) => `${entry.id}: ${field}`),
+    ),
+  );
+  expect(keptSecrets, 'no audit entry keeps a field named as a secret').toEqual([]);
+
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
   if (secrets.length > 0) {
     const dump = await dumpDatabase(db);
@@ -107,6 +135,17 @@ export async function checkInvariants(
         expect(options.logs.includes(secret), 'no plaintext secret in the logs').toBe(false);
     }
   }
+}
+
+/** Fields named as secrets (audit/rules.ts) that hold anything but REDACTED, anywhere in `value`. */
+function secretFields(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => secretFields(item, `${at}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([name, inner]) =>
+    isSecretField(name) && inner !== REDACTED
+      ? [`${at}.${name}`]
+      : secretFields(inner, `${at}.${name}`),
+  );
 }
 
 async function dumpDatabase(db: Db): Promise<string> {

@@ -4,6 +4,7 @@
  * removed while its request waited, whose change is refused inside its transaction.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliOrigin } from '../../src/audit/origin.js';
 import {
   describeEachDatabase,
   uniqueEmail,
@@ -70,7 +71,12 @@ describeEachDatabase('the last active admin developer', (database) => {
 
   /** The caller as authentication saw it when its request arrived. */
   function actorOf(caller: Caller): Actor {
-    return { accountId: caller.accountId, userId: decodeId('User', caller.userId)!, role: 'admin' };
+    return {
+      accountId: caller.accountId,
+      userId: decodeId('User', caller.userId)!,
+      role: 'admin',
+      origin: cliOrigin('test'),
+    };
   }
 
   describe('two admins acting on each other at the same instant, through two processes', () => {

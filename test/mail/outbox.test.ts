@@ -4,6 +4,7 @@
  * Each suite has a database of its own, so no other test file's worker takes its email.
  */
 import fs from 'node:fs';
+import { cliOrigin } from '../../src/audit/origin.js';
 import net from 'node:net';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -294,6 +295,7 @@ describeEachDatabase('outbox delivery', (database) => {
       accountId: admin.accountId,
       userId: decodeId('User', admin.userId)!,
       role: 'admin' as const,
+      origin: cliOrigin('test'),
     });
 
     /** Invites `email` to the admin's account, its email left waiting; the user's id. */
@@ -504,6 +506,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
       accountId: admin.accountId,
       userId: decodeId('User', admin.userId)!,
       role: 'admin' as const,
+      origin: cliOrigin('test'),
     };
     await createUser({ ...server.server.deps, outbox: undefined }, actor, {
       name: 'Grace Hopper',

@@ -50,6 +50,7 @@ const CONTRACT: Record<string, [string, number[]]> = {
     'delete_role',
     [204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 503],
   ],
+  'GET /v2/audit-logs': ['list_audit_logs', [200, 400, 401, 403, 405, 429, 503]],
 };
 
 const OPERATIONS = Object.entries(CONTRACT).map(([route, [operationId, statuses]]) => {
@@ -156,6 +157,27 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
     expect(userRole.required.sort()).toEqual(['name', 'type']);
     const patch = operation('/v2/users/{user_id}', 'patch');
     expect(patch.description).toMatch(/role/);
+  });
+
+  it("documents the AuditLog schema: Arize's fields and Roster's extensions", () => {
+    const list = operation('/v2/audit-logs', 'get');
+    const body = list.responses[200].content['application/json'].schema;
+    expect(refName(body.properties.logs.items)).toBe('AuditLog');
+    expect(refName(body.properties.pagination)).toBe('Pagination');
+    const query = list.parameters.map((p: any) => p.name).sort();
+    expect(query).toEqual(
+      ['cursor', 'end_time', 'limit', 'operation_type', 'start_time', 'user_id'].sort(),
+    );
+    const entry = schema('AuditLog');
+    const arize = ['id', 'user_id', 'ip', 'operation_type', 'operation_name', 'operation_text'];
+    const extensions = ['api_key_id', 'target', 'changes'];
+    expect(Object.keys(entry.properties)).toEqual(
+      expect.arrayContaining([...arize, 'variables', 'created_at', ...extensions]),
+    );
+    for (const name of extensions) {
+      expect(JSON.stringify(entry.properties[name]), name).toContain("Roster's extension");
+    }
+    expect(JSON.stringify(entry.properties.variables)).toContain('[redacted]');
   });
 
   it('has the Problem schema of RFC 9457, with field errors', () => {
@@ -287,7 +309,7 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
 });
 
 describe('the contract table above', () => {
-  it('lists the eleven operations of the contract and the five of /v2/roles', () => {
-    expect(OPERATIONS).toHaveLength(16);
+  it('lists the eleven operations of the contract, the five of /v2/roles and the audit log', () => {
+    expect(OPERATIONS).toHaveLength(17);
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startServer, type Server } from '../../src/server.js';
+import { startServer, type Server, type ServerOptions } from '../../src/server.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { bootstrapAccount, mintKeyForUser } from '../../src/accounts/service.js';
 import type { WorkerOptions } from '../../src/mail/worker.js';
@@ -108,6 +108,8 @@ export interface RosterOptions {
   smtp?: TestSmtp;
   /** Receives every log line (at info level and above), to check what is logged. */
   logStream?: (line: string) => void;
+  /** How often the server's audit retention runs (src/audit/service.ts). */
+  auditRetention?: ServerOptions['auditRetention'];
 }
 
 /**
@@ -141,6 +143,7 @@ export async function startRoster(
   const server = await startServer(config, {
     clock: clock.now,
     worker: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...options.worker },
+    auditRetention: options.auditRetention,
     ...(options.logStream
       ? { logger: { ...(loggerOptions('info') as object), stream: { write: options.logStream } } }
       : {}),

@@ -1,0 +1,142 @@
+/** SQL for the audit log (audit_entries) and its chain heads (audit_chains). Nothing else. */
+import type { Kysely } from 'kysely';
+import { dialectOf } from '../db/connect.js';
+import type {
+  AuditChainsTable,
+  AuditEntriesTable,
+  AuditOperationType,
+  Tables,
+} from '../db/tables.js';
+import type { Trx } from '../db/transaction.js';
+import type { Position } from '../cursor.js';
+import { chainStart } from './rules.js';
+
+type Queryable = Kysely<Tables> | Trx;
+
+function chainHead(db: Queryable, accountId: string) {
+  return db.selectFrom('audit_chains').selectAll().where('account_id', '=', accountId);
+}
+
+/**
+ * The head of the account's chain, locked until the transaction ends (FOR UPDATE on
+ * PostgreSQL; SQLite writes one transaction at a time), made on the account's first entry.
+ * Writers take turns here, so each chains onto the entry the one before it committed.
+ */
+export async function lockChain(trx: Trx, accountId: string): Promise<AuditChainsTable> {
+  const locked = () =>
+    dialectOf(trx) === 'postgres'
+      ? chainHead(trx, accountId).forUpdate()
+      : chainHead(trx, accountId);
+  const head = await locked().executeTakeFirst();
+  if (head) return head;
+  const start = chainStart(accountId);
+  await trx
+    .insertInto('audit_chains')
+    .values({ account_id: accountId, seq: 0, hash: start, pruned_seq: 0, pruned_hash: start })
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .execute();
+  return locked().executeTakeFirstOrThrow();
+}
+
+/** Writes an entry and moves the chain's head onto it. */
+export async function appendEntry(trx: Trx, entry: AuditEntriesTable): Promise<void> {
+  await trx.insertInto('audit_entries').values(entry).execute();
+  await trx
+    .updateTable('audit_chains')
+    .set({ seq: entry.seq, hash: entry.hash })
+    .where('account_id', '=', entry.account_id)
+    .execute();
+}
+
+export interface ListFilter {
+  accountId: string;
+  from: number;
+  to: number;
+  userId?: string;
+  operationType?: AuditOperationType;
+  before?: Position;
+  limit: number;
+}
+
+/**
+ * One page of entries, newest first: (created_at, id) descending within [from, to], before a
+ * keyset position. Each filter walks its own index backwards (see 0008-audit-log.ts).
+ */
+export function listEntries(db: Queryable, filter: ListFilter): Promise<AuditEntriesTable[]> {
+  let query = db
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('account_id', '=', filter.accountId)
+    .where('created_at', '>=', filter.from)
+    .where('created_at', '<=', filter.to);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  if (filter.operationType !== undefined) {
+    query = query.where('operation_type', '=', filter.operationType);
+  }
+  const before = filter.before;
+  if (before) {
+    // A row-value comparison, which both engines seek in the index (see users/store.ts).
+    query = query.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.createdAt, before.id)),
+    );
+  }
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+}
+
+/** Every account that has a chain, and where each starts and ends. */
+export function listChains(db: Queryable, accountId?: string): Promise<AuditChainsTable[]> {
+  let query = db.selectFrom('audit_chains').selectAll();
+  if (accountId !== undefined) query = query.where('account_id', '=', accountId);
+  return query.orderBy('account_id').execute();
+}
+
+/** The account's entries after `afterSeq`, in chain order, `limit` at a time. */
+export function chainEntries(
+  db: Queryable,
+  accountId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<AuditEntriesTable[]> {
+  return db
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/** The oldest entries of the account's chain: what retention may cut. */
+export function oldestEntries(trx: Trx, accountId: string, limit: number) {
+  return trx
+    .selectFrom('audit_entries')
+    .select(['seq', 'hash', 'created_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/** Cuts the chain through `last`: removes it and everything before, and records where. */
+export async function cutChain(
+  trx: Trx,
+  accountId: string,
+  last: { seq: number; hash: string },
+): Promise<number> {
+  const removed = await trx
+    .deleteFrom('audit_entries')
+    .where('account_id', '=', accountId)
+    .where('seq', '<=', last.seq)
+    .executeTakeFirst();
+  await trx
+    .updateTable('audit_chains')
+    .set({ pruned_seq: last.seq, pruned_hash: last.hash })
+    .where('account_id', '=', accountId)
+    .execute();
+  return Number(removed.numDeletedRows);
+}
