@@ -251,6 +251,62 @@ describeEachDatabase('audit log', (database) => {
       expect(JSON.parse(added[2].variables)).toEqual({ key_type: 'user', name: 'ci' });
     });
 
+    it('roles: created, changed, held, given up and deleted, each with its entry and changes', async () => {
+      const email = uniqueEmail();
+      const user = await roster.api(admin.key, 'POST', '/v2/users', member(email));
+      expect(user.status).toBe(201);
+      let roleId = '';
+      const added = await entriesOf(async () => {
+        const role = await roster.api(admin.key, 'POST', '/v2/roles', {
+          name: 'Auditors',
+          permissions: ['user_read'],
+        });
+        expect(role.status, JSON.stringify(role.body)).toBe(201);
+        roleId = role.body.id;
+        const changed = await roster.api(admin.key, 'PATCH', `/v2/roles/${roleId}`, {
+          description: 'Read only',
+          permissions: ['user_read', 'user_update'],
+        });
+        expect(changed.status).toBe(200);
+        const held = await roster.api(admin.key, 'PATCH', `/v2/users/${user.body.id}`, {
+          role: { type: 'custom', id: roleId },
+        });
+        expect(held.status, JSON.stringify(held.body)).toBe(200);
+        const back = await roster.api(admin.key, 'PATCH', `/v2/users/${user.body.id}`, {
+          role: { type: 'predefined', name: 'member' },
+        });
+        expect(back.status).toBe(200);
+        expect((await roster.api(admin.key, 'DELETE', `/v2/roles/${roleId}`)).status).toBe(204);
+      });
+      expect(added.map((e) => e.operation_name)).toEqual([
+        'deleteRole',
+        'updateUser',
+        'updateUser',
+        'updateRole',
+        'createRole',
+      ]);
+      const [deleted, back, held, changed, created] = added;
+      expect(created.target).toEqual({ type: 'Role', id: roleId });
+      expect(deleted.target).toEqual({ type: 'Role', id: roleId });
+      expect(changed.changes).toEqual({
+        before: { description: null, permissions: ['USER_READ'] },
+        after: { description: 'Read only', permissions: ['USER_READ', 'USER_UPDATE'] },
+      });
+      const custom = { type: 'custom', id: roleId };
+      const memberRole = { type: 'predefined', name: 'member' };
+      expect(held.changes).toEqual({ before: { role: memberRole }, after: { role: custom } });
+      expect(back.changes).toEqual({ before: { role: custom }, after: { role: memberRole } });
+      // Asking for what a role already is changes nothing, and writes nothing.
+      expect(
+        await entriesOf(async () => {
+          const same = await roster.api(admin.key, 'PATCH', `/v2/users/${user.body.id}`, {
+            role: { type: 'predefined', name: 'member' },
+          });
+          expect(same.status).toBe(200);
+        }),
+      ).toEqual([]);
+    });
+
     it('a refused change writes nothing', async () => {
       const reader = await roster.newCaller(admin, 'member');
       secrets.push(reader.key);

@@ -6,6 +6,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { REDACTED } from '../../src/audit/rules.js';
+import { passwordLinkFor } from '../../src/accounts/password-link.js';
 import { checkInvariants } from '../hardening/invariants.js';
 import { eventually } from '../support/wait.js';
 import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
@@ -199,6 +200,86 @@ describeEachDatabase('audit log through the pages', (database) => {
     expect(reset.map((e) => [e.operation_name, e.operation_text, e.user_id])).toEqual([
       ['completePasswordReset', 'POST /password/reset', person.id],
     ]);
+  });
+
+  it('a password set-up link: made on the command line, used on its page', async () => {
+    const person = await activePerson(roster, admin);
+    passwords.push(person.password);
+    let link = '';
+    const made = await added(async () => {
+      link = (await passwordLinkFor(roster.server.deps, { email: person.email })).url;
+    });
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({
+      user_id: null,
+      ip: null,
+      operation_name: 'createPasswordSetupLink',
+      operation_text: 'cli users password-link',
+      target: { type: 'User', id: person.id },
+    });
+    const browser = newVisitor(roster.url);
+    await browser.get(link);
+    const password = strongPassword();
+    passwords.push(password);
+    const used = await added(async () => {
+      const done = await browser.post('/password/setup', {
+        token: tokenOf(link),
+        password,
+        confirmation: password,
+      });
+      expect(done.status).toBe(303);
+    });
+    expect(used).toHaveLength(1);
+    expect(used[0]).toMatchObject({
+      user_id: person.id,
+      ip: '127.0.0.1',
+      operation_name: 'completePasswordSetup',
+      operation_text: 'POST /password/setup',
+      target: { type: 'User', id: person.id },
+    });
+    expect(JSON.parse(used[0].variables)).toEqual({
+      token: REDACTED,
+      password: REDACTED,
+      confirmation: REDACTED,
+    });
+  });
+
+  it('API keys made, refreshed and revoked on /account: the person acted, through the page', async () => {
+    const person = await activePerson(roster, admin);
+    passwords.push(person.password);
+    await person.browser.get('/account');
+    let keyId = '';
+    let newKeyId = '';
+    const written = await added(async () => {
+      const created = await person.browser.post('/account/api-keys', {
+        name: 'laptop',
+        description: '',
+        expires: '',
+      });
+      expect(created.status).toBe(200);
+      keyId = /name="id" value="([^"]+)"/.exec((await person.browser.get('/account')).body)![1]!;
+      const refreshed = await person.browser.post('/account/api-keys/refresh', { id: keyId });
+      expect(refreshed.status).toBe(200);
+      // The refreshed key is a new one, which the page lists instead.
+      const listed = await person.browser.get('/account');
+      newKeyId = /name="id" value="([^"]+)"/.exec(listed.body)![1]!;
+      const revoked = await person.browser.post('/account/api-keys/revoke', { id: newKeyId });
+      expect(revoked.status).toBe(303);
+    });
+    expect(written.map((e) => [e.operation_name, e.operation_text])).toEqual([
+      ['createApiKey', 'POST /account/api-keys'],
+      ['refreshApiKey', 'POST /account/api-keys/refresh'],
+      ['revokeApiKey', 'POST /account/api-keys/revoke'],
+    ]);
+    for (const entry of written) {
+      expect(entry).toMatchObject({ user_id: person.id, ip: '127.0.0.1', api_key_id: null });
+    }
+    expect(written.map((e) => e.target.id)).toEqual([keyId, keyId, newKeyId]);
+    expect(JSON.parse(written[0].variables)).toEqual({
+      name: 'laptop',
+      description: '',
+      expires: '',
+    });
   });
 
   it('an unknown email fails with no entry in any account', async () => {
