@@ -45,6 +45,24 @@ export async function openDatabase(config: Config): Promise<Db> {
   return db;
 }
 
+/** How long start-up waits for Redis before it listens without it. */
+const REDIS_CONNECT_MS = 5000;
+
+/** Whether the Redis connection is ready, or becomes so within `ms`. */
+function connected(
+  redis: { status: string; once(event: 'ready', f: () => void): unknown },
+  ms: number,
+) {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<Server> {
   const db = await openDatabase(config);
   const serverSecret = await loadServerSecret(db, config.secret);
@@ -70,7 +88,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         enableOfflineQueue: false,
       })
     : undefined;
+  // Said once when Redis stops answering, and once when it answers again.
+  let redisDown = false;
+  redis
+    ?.on('error', (error: Error) => {
+      if (!redisDown) app?.log.warn({ err: error }, 'Redis does not answer');
+      redisDown = true;
+    })
+    .on('ready', () => {
+      if (redisDown) app?.log.info('Redis answers again');
+      redisDown = false;
+    });
   app = await buildApp({ deps, logger: options.logger, redis });
+  if (redis && !(await connected(redis, REDIS_CONNECT_MS))) {
+    app.log.warn(
+      `Redis at ROSTER_REDIS_URL did not answer within ${REDIS_CONNECT_MS / 1000} s; ` +
+        'rate limits are not counted until it does',
+    );
+  }
   await app.listen({
     host: config.host,
     port: config.port,

@@ -6,7 +6,8 @@
  *   unknown, revoked, expired, or its owner may not use the API). A valid key is never refused
  *   for its address: behind a proxy every client has the proxy's address, and one client's
  *   failures must not lock the others out.
- * Budgets live in this process, or in Redis when one is configured, shared by every process.
+ * Budgets live in this process, or in Redis when one is configured, shared by every process;
+ * while Redis does not answer, requests are let through uncounted (and logged at warn).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
@@ -36,7 +37,15 @@ export async function registerRateLimits(
 
   return {
     async count(request, reply) {
-      const state = await limiter(request);
+      let state;
+      try {
+        state = await limiter(request);
+      } catch (error) {
+        // The shared store (Redis) did not answer: the request goes on uncounted rather than
+        // failing for want of a counter; each one says so in the log.
+        request.log.warn({ err: error }, 'rate limit not counted: Redis did not answer');
+        return;
+      }
       if (state.isAllowed) return;
       reply.header('x-ratelimit-limit', state.max);
       reply.header('x-ratelimit-remaining', state.remaining);

@@ -79,3 +79,25 @@ it('with ROSTER_REDIS_URL, processes share one budget per user, and one per addr
     await one.close();
   }
 });
+
+it('when Redis does not answer, requests go on uncounted and the log says so; never a 500', async () => {
+  const lines: string[] = [];
+  // Nothing listens on port 1: every connection to it is refused.
+  const env = { ROSTER_API_RATE_LIMIT: '2', ROSTER_REDIS_URL: 'redis://127.0.0.1:1' };
+  const roster = await startRoster('sqlite', { env, logStream: (line) => lines.push(line) });
+  try {
+    const caller = await roster.newAccount();
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await roster.api(caller.key, 'GET', '/v2/users')).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const logged = lines.join('');
+    expect(logged).toContain(
+      'did not answer within 5 s; rate limits are not counted until it does',
+    );
+    expect(logged).toContain('rate limit not counted: Redis did not answer');
+  } finally {
+    await roster.close();
+  }
+}, 20_000);
