@@ -22,6 +22,7 @@ import {
   UserSchema,
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
+import { SsoSettingsSchema } from './sso/routes.js';
 import { selfServicePages } from './self-service/routes.js';
 import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
@@ -110,6 +111,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     UserSchema,
     CreateUserResponseSchema,
     ApiKeySchema,
+    SsoSettingsSchema,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
   registerValidation(app, sharedSchemas);

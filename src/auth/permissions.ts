@@ -1,10 +1,11 @@
 /** Account roles and what each may do. */
 import type { RoleName } from '../db/tables.js';
 
-export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE';
+/** SSO_MANAGE: see, set and remove the account's single sign-on provider. */
+export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE' | 'SSO_MANAGE';
 
 const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
-  admin: ['USER_READ', 'USER_CREATE', 'USER_UPDATE', 'USER_DELETE'],
+  admin: ['USER_READ', 'USER_CREATE', 'USER_UPDATE', 'USER_DELETE', 'SSO_MANAGE'],
   member: ['USER_READ'],
   annotator: [],
 };

@@ -5,6 +5,7 @@ import * as sessions from './migrations/0002-sessions.js';
 import * as emailSearch from './migrations/0003-email-search.js';
 import * as linkTokensById from './migrations/0004-link-tokens-by-id.js';
 import * as keyOwnerNotifications from './migrations/0005-key-owner-notifications.js';
+import * as sso from './migrations/0006-sso.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0003-email-search': emailSearch,
   '0004-link-tokens-by-id': linkTokensById,
   '0005-key-owner-notifications': keyOwnerNotifications,
+  '0006-sso': sso,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
