@@ -97,7 +97,8 @@ export async function authorizationUrl(
 /**
  * Exchanges the code the provider sent back for tokens and returns the ID token's claims,
  * once openid-client has checked the response (state, iss) and the ID token (signature, iss,
- * aud, exp, nonce). `query` is the callback's query string.
+ * aud, exp, nonce), with the email claims from UserInfo when the ID token has none. `query`
+ * is the callback's query string.
  */
 export async function verifiedClaims(
   party: RelyingParty,
@@ -114,5 +115,10 @@ export async function verifiedClaims(
   });
   const claims = tokens.claims();
   if (!claims) throw new Error('the provider sent no ID token');
-  return claims;
+  if (claims.email !== undefined) return claims;
+  // Providers that follow OpenID Connect Core to the letter (5.4) return the claims of the
+  // email scope from the UserInfo endpoint only, not in the ID token of the code flow:
+  // openid-client asks it, and checks that it speaks of the ID token's subject.
+  const userinfo = await oidc.fetchUserInfo(party.configuration, tokens.access_token, claims.sub);
+  return { email: userinfo.email, email_verified: userinfo.email_verified, ...claims };
 }
