@@ -112,7 +112,13 @@ export async function startIdentityProvider(
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: options.emailInIdToken === false,
     pkce: { required: () => true, methods: ['S256'] },
-    ttl: { IdToken: options.idTokenTtlSeconds ?? 3600 },
+    ttl: {
+      IdToken: options.idTokenTtlSeconds ?? 3600,
+      AccessToken: 600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
     async findAccount(_ctx, login) {
       const person = people.get(login);
       if (!person) return undefined;
