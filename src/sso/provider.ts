@@ -19,14 +19,18 @@ export function failureReason(error: unknown): string {
     return `the provider answered ${error.error}${description}`;
   }
   if (!(error instanceof Error)) return String(error);
+  // openid-client names the kind of failure; its cause says exactly what (which claim, which
+  // network error).
   const cause = (error as { cause?: unknown }).cause;
-  const causeText =
-    cause instanceof Error
-      ? ` (${(cause as { code?: string }).code ?? cause.message})`
-      : typeof cause === 'object' && cause !== null && 'status' in cause
-        ? ` (HTTP ${String((cause as { status: unknown }).status)})`
-        : '';
-  return `${error.message}${causeText}`.slice(0, 300);
+  let text = error.message;
+  if (cause instanceof Error) {
+    if (cause.message && cause.message !== error.message) text += `: ${cause.message}`;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && !code.startsWith('OAUTH_')) text += ` (${code})`;
+  } else if (typeof cause === 'object' && cause !== null && 'status' in cause) {
+    text += ` (HTTP ${String((cause as { status: unknown }).status)})`;
+  }
+  return text.slice(0, 300);
 }
 
 /** The provider's discovery document, read from `<issuer>/.well-known/openid-configuration`. */

@@ -9,7 +9,7 @@
  * - `publishedKey`: its /jwks publishes another key than the one it signs with (same key id),
  *   as an impostor's would: the JWKS is served by a second provider with that key;
  * - `registeredAs`: its registration of a client id answers as another client, so its ID
- *   tokens name that other client as their audience.
+ *   tokens name that other client as their audience (it asks no consent of such a client).
  */
 import http from 'node:http';
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
@@ -119,6 +119,25 @@ export async function startIdentityProvider(
       Session: 3600,
       Grant: 3600,
     },
+    // A provider that answers as another client trusts it as its own: no consent page, the
+    // grant is made for the client its registration names (as first-party apps often are).
+    ...(options.registeredAs
+      ? {
+          async loadExistingGrant(ctx) {
+            const grant = new ctx.oidc.provider.Grant({
+              clientId: ctx.oidc.client!.clientId,
+              accountId: ctx.oidc.session!.accountId,
+            });
+            grant.addOIDCScope('openid email profile');
+            const grantId = await grant.save();
+            // The session files the grant under the client id asked for; the code looks it up
+            // under the id the registration answers as.
+            ctx.oidc.session!.ensureClientContainer(ctx.oidc.client!.clientId);
+            ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId, grantId);
+            return grant;
+          },
+        }
+      : {}),
     async findAccount(_ctx, login) {
       const person = people.get(login);
       if (!person) return undefined;
@@ -128,6 +147,7 @@ export async function startIdentityProvider(
   const impostor = options.publishedKey
     ? new Provider(issuer, { jwks: { keys: [options.publishedKey] } })
     : undefined;
+  provider.on('server_error', (_ctx, error) => console.error('identity provider:', error));
   const handle = provider.callback();
   const handleJwks = impostor?.callback();
   server.on('request', (request, response) => {
