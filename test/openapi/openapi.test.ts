@@ -26,6 +26,10 @@ const CONTRACT: Record<string, [string, number[]]> = {
     [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   ],
   'PUT /v2/api-keys/{api_key_id}/revoke': ['revoke_api_key', [204, 401, 403, 404, 429, 503]],
+  // Roster's own extension: the account's single sign-on provider.
+  'GET /v2/sso': ['get_sso', [200, 401, 403, 404, 429, 503]],
+  'PUT /v2/sso': ['set_sso', [200, 400, 401, 403, 413, 415, 422, 429, 503]],
+  'DELETE /v2/sso': ['delete_sso', [204, 401, 403, 429, 503]],
 };
 
 const OPERATIONS = Object.entries(CONTRACT).map(([route, [operationId, statuses]]) => {
@@ -221,7 +225,7 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
 });
 
 describe('the contract table above', () => {
-  it('lists the eleven operations of the contract', () => {
-    expect(OPERATIONS).toHaveLength(11);
+  it('lists the eleven operations of the contract, and the three of single sign-on', () => {
+    expect(OPERATIONS).toHaveLength(11 + 3);
   });
 });
