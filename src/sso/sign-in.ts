@@ -165,9 +165,9 @@ function refused(reason: SsoRefusalReason, detail: string, accountName?: string)
 function exchangeRefusal(error: unknown): SsoRefusalReason {
   const name = (error as { name?: string }).name;
   if (name === 'AuthorizationResponseError') return 'provider-error';
-  if (error instanceof TypeError || name === 'TimeoutError' || name === 'AbortError') {
-    return 'provider-unreachable';
-  }
+  // fetch's own failure (no connection, DNS, TLS) or the request timing out.
+  const network = error instanceof TypeError && error.message === 'fetch failed';
+  if (network || name === 'TimeoutError' || name === 'AbortError') return 'provider-unreachable';
   return 'not-verified';
 }
 

@@ -564,6 +564,16 @@ describeEachDatabase('single sign-on', (database) => {
       expect(page.status).toBe(401);
       expect(page.body).toContain('did not sign you in');
       await expectNothingChanged(admin, person, 'active');
+
+      // A callback with a live state but no code at all is refused too.
+      const again = newVisitor(roster.url);
+      const next = await startSso(again, person.email);
+      const nextState = new URL(refreshTarget(next)!).searchParams.get('state')!;
+      const bare = await again.get(
+        `/sso/callback?state=${nextState}&iss=${encodeURIComponent(provider.issuer)}`,
+      );
+      expect(bare.status).toBe(401);
+      await expectNothingChanged(admin, person, 'active');
     });
   });
 
