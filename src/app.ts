@@ -23,6 +23,7 @@ import {
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
 import { SsoSettingsSchema } from './sso/routes.js';
+import { RoleSchema } from './roles/schemas.js';
 import { selfServicePages } from './self-service/routes.js';
 import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
@@ -112,6 +113,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     CreateUserResponseSchema,
     ApiKeySchema,
     SsoSettingsSchema,
+    RoleSchema,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
   registerValidation(app, sharedSchemas);

@@ -15,7 +15,7 @@ export interface Position {
 }
 
 /** Which listing a cursor belongs to: one listing's cursor means nothing in another. */
-export type Listing = 'users' | 'api-keys';
+export type Listing = 'users' | 'api-keys' | 'roles';
 
 const TIME_BYTES = 6;
 const ID_BYTES = 26;

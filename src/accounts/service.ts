@@ -8,22 +8,26 @@ import { checkRoomForKey, issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
 import { isStorableText } from '../text.js';
+import { issuePasswordSetup, type PasswordSetupLink } from '../self-service/password-setup.js';
 
 export interface Bootstrapped {
   accountId: string;
   userId: string;
   apiKey: string;
+  /** bootstrapAccount only: the one-time link to set the admin's password. */
+  passwordSetup?: PasswordSetupLink;
 }
 
 /**
- * A new account with its first admin (active, developer) and that admin's API key. An email
+ * A new account with its first admin (active, developer), that admin's API key and a one-time
+ * link to set the admin's password (the admin has none: it could not sign in to a page). An email
  * that already administers an account is refused unless `anotherAccount` asks for a second
  * one: a second run with the same email is more often a mistake than a wish.
  */
 export async function bootstrapAccount(
   deps: Deps,
   input: { accountName: string; email: string; name: string; anotherAccount?: boolean },
-): Promise<Bootstrapped> {
+): Promise<Required<Bootstrapped>> {
   const badEmail = emailProblem(input.email);
   if (badEmail) throw new Invalid(`email ${badEmail}`);
   const name = normalizeName(input.name);
@@ -72,7 +76,8 @@ export async function bootstrapAccount(
       { accountId, userId, createdByUserId: userId, name: 'bootstrap' },
       now,
     );
-    return { accountId, userId, apiKey: secret };
+    const passwordSetup = await issuePasswordSetup(deps, trx, { accountId, userId }, now);
+    return { accountId, userId, apiKey: secret, passwordSetup };
   });
 }
 
@@ -80,7 +85,7 @@ export async function bootstrapAccount(
  * The internal id of an account given as its global id (what `roster bootstrap` prints).
  * In-process callers that already hold the internal id may pass it as it is.
  */
-function accountIdFrom(value: string): string {
+export function accountIdFrom(value: string): string {
   const decoded = decodeId('Account', value);
   if (decoded) return decoded;
   if (isRowId(value)) return value;

@@ -3,7 +3,7 @@ import { keyExpired, keyRevoked } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../db/connect.js';
 import type { Position } from '../cursor.js';
-import type { ApiKeysTable, RoleName, Tables, UserState } from '../db/tables.js';
+import type { AccountRole, ApiKeysTable, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 
 type Queryable = Kysely<Tables> | Trx;
@@ -15,16 +15,21 @@ export interface KeyOwner {
   expires_at: number | null;
   revoked_at: number | null;
   last_used_at: number | null;
-  role: RoleName;
+  role: AccountRole;
+  /** JSON of the permissions of the owner's custom role, when it holds one. */
+  custom_permissions: string | null;
   state: UserState;
   is_developer: number;
 }
 
-/** The key with this hash and its owner, in one indexed lookup. */
+/** The key with this hash and its owner (with its custom role), in one indexed lookup. */
 export function findKeyOwner(db: Queryable, keyHash: string): Promise<KeyOwner | undefined> {
   return db
     .selectFrom('api_keys as k')
     .innerJoin('users as u', 'u.id', 'k.user_id')
+    .leftJoin('roles as r', (join) =>
+      join.onRef('r.id', '=', 'u.custom_role_id').onRef('r.account_id', '=', 'u.account_id'),
+    )
     .select([
       'k.id as key_id',
       'k.account_id',
@@ -33,6 +38,7 @@ export function findKeyOwner(db: Queryable, keyHash: string): Promise<KeyOwner |
       'k.revoked_at',
       'k.last_used_at',
       'u.role',
+      'r.permissions as custom_permissions',
       'u.state',
       'u.is_developer',
     ])

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { touchKey } from '../api-keys/store.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import type { Actor } from './permissions.js';
+import { enforcedOf } from '../roles/rules.js';
 import { sha256 } from './secrets.js';
 
 export interface KeyActor extends Actor {
@@ -50,6 +51,9 @@ export async function authenticate(
     accountId: owner.account_id,
     userId: owner.user_id,
     role: owner.role,
+    ...(owner.custom_permissions !== null
+      ? { customPermissions: enforcedOf(JSON.parse(owner.custom_permissions) as string[]) }
+      : {}),
     apiKeyId: owner.key_id,
   };
 }

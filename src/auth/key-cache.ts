@@ -9,7 +9,8 @@
  *   another connection, in any process, has committed) and `total_changes()` (this
  *   connection's own writes). An answer read under other values is not used.
  * - PostgreSQL: the database notifies `roster_key_owners` at the commit of any change to a key
- *   or to its owner's state, role or developer flag (migration 0005). Each process listens on
+ *   or to its owner's state, role or developer flag (migration 0005), or to the permissions of
+ *   a custom role (migration 0007). Each process listens on
  *   a connection of its own and forgets every answer at each notification, and at each commit
  *   of its own. While that connection is down it trusts nothing (every lookup reads) until it
  *   listens again. A notification reaches each process when that process's database backend

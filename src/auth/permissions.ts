@@ -1,22 +1,50 @@
 /** Account roles and what each may do. */
-import type { RoleName } from '../db/tables.js';
+import type { AccountRole, RoleName } from '../db/tables.js';
 
-/** SSO_MANAGE: see, set and remove the account's single sign-on provider. */
+/**
+ * The permissions Roster enforces (a custom role may hold any of Arize's; see roles/rules.ts).
+ * SSO_MANAGE (Roster's own: see, set and remove the account's single sign-on provider) is not
+ * one of Arize's, so only the admin role holds it.
+ */
 export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE' | 'SSO_MANAGE';
 
-const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
+export const ENFORCED_PERMISSIONS: readonly Permission[] = [
+  'USER_READ',
+  'USER_CREATE',
+  'USER_UPDATE',
+  'USER_DELETE',
+];
+
+export const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
   admin: ['USER_READ', 'USER_CREATE', 'USER_UPDATE', 'USER_DELETE', 'SSO_MANAGE'],
   member: ['USER_READ'],
   annotator: [],
 };
 
-export function hasPermission(role: RoleName, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].includes(permission);
+/** Who holds which role: a predefined one, or a custom one with its enforced permissions. */
+export interface RoleHolder {
+  role: AccountRole;
+  /** For `custom`: the enforced permissions its role grants (none when left out). */
+  customPermissions?: readonly Permission[];
+}
+
+/** The enforced permissions a role holder has. */
+export function permissionsOf(holder: RoleHolder): readonly Permission[] {
+  if (holder.role === 'custom') return holder.customPermissions ?? [];
+  return ROLE_PERMISSIONS[holder.role];
+}
+
+export function hasPermission(holder: RoleHolder, permission: Permission): boolean {
+  return permissionsOf(holder).includes(permission);
+}
+
+/** A holder's role in words, for answers: `admin`, `member`, `annotator` or `a custom role`. */
+export function describeRole(holder: RoleHolder): string {
+  return holder.role === 'custom' ? 'a custom role' : holder.role;
 }
 
 /** Who is calling: resolved from the API key (or a session) on every request. */
-export interface Actor {
+export interface Actor extends RoleHolder {
   accountId: string;
   userId: string;
-  role: RoleName;
 }

@@ -7,8 +7,9 @@ export const bootstrapCommand: Command = {
   help: `Usage: roster bootstrap --email EMAIL --name NAME [--account ACCOUNT_NAME]
                         [--another-account] [--json]
 
-Creates a new account, an active admin (a developer, so its API keys work) and an API key
-for that admin, on an empty or a populated database. An email that already administers an
+Creates a new account, an active admin (a developer, so its API keys work), an API key
+for that admin and a one-time link (valid 24 hours) to set the admin's password, on an
+empty or a populated database. An email that already administers an
 account is refused (exit 1, naming that account) unless --another-account is given; to get
 a new key for an existing admin, use roster api-keys create.
 
@@ -17,10 +18,13 @@ Options:
   --name NAME            the admin's display name
   --account NAME         the account's name (default: "<NAME>'s account")
   --another-account      make a new account even if EMAIL already administers one
-  --json                 print only { "account_id", "user_id", "api_key" } as JSON
+  --json                 print only { "account_id", "user_id", "api_key",
+                         "password_setup_url" } as JSON
   -h, --help             show this help
 
-The API key is shown once and never again.
+The API key and the link are shown once and never again; the link is made on
+ROSTER_PUBLIC_URL (default http://HOST:PORT). A new link later:
+roster users password-link --email EMAIL.
 
 ${ENVIRONMENT_HELP}`,
 

@@ -41,6 +41,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./sso.js')).ssoCommand,
   },
   {
+    name: 'users',
+    summary: "Print a one-time link to set a user's password (users password-link)",
+    load: async () => (await import('./users.js')).usersCommand,
+  },
+  {
     name: 'outbox',
     summary: 'List email not delivered yet: pending, being sent, or dead',
     load: async () => (await import('./outbox.js')).outboxCommand,

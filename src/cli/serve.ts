@@ -6,13 +6,15 @@ import { bootstrapAccount, hasAccounts } from '../accounts/service.js';
 import { startServer } from '../server.js';
 import { encodeId } from '../http/global-id.js';
 import { parseOptions, printHelp, type Command } from './command.js';
+import { passwordSetupLine } from './new-key.js';
 
 export const serveCommand: Command = {
   help: `Usage: roster serve
 
 Runs the API and the invitation pages on HOST:PORT, migrating the database first and
 delivering queued email in the background. On first start with an empty database it
-creates an account with the admin admin@example.com and prints that admin's API key once.
+creates an account with the admin admin@example.com and prints that admin's API key and a
+one-time link (valid 24 hours) to set that admin's password, once.
 Stops cleanly on SIGINT or SIGTERM.
 
 Environment (all optional):
@@ -70,6 +72,10 @@ export async function serve(config: Config): Promise<void> {
       email: 'admin@example.com',
       name: 'Admin',
     });
+    // PORT=0 picks the port at listen time: a public URL derived from it cannot name the port.
+    const setupUrl = /:0$/.test(config.publicUrl)
+      ? first.passwordSetup.url.replace(config.publicUrl, server.url)
+      : first.passwordSetup.url;
     // Shown once, and never logged: to the terminal, or to stderr when stdout carries JSON logs.
     const out = process.stdout.isTTY ? process.stdout : process.stderr;
     out.write(
@@ -79,7 +85,9 @@ export async function serve(config: Config): Promise<void> {
         `Admin API key (shown once, keep it safe): ${first.apiKey}`,
         'Try it:',
         `  curl -H "Authorization: Bearer ${first.apiKey}" ${server.url}/v2/users`,
+        passwordSetupLine({ ...first.passwordSetup, url: setupUrl }),
         'A new key later: npx roster api-keys create --email admin@example.com',
+        'A new password link later: npx roster users password-link --email admin@example.com',
         `Rename the account: npx roster accounts rename --account-id ${encodeId('Account', first.accountId)} --name "..."`,
         '',
       ].join('\n') + '\n',

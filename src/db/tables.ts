@@ -13,6 +13,8 @@ export interface SettingsTable {
 
 export type UserState = 'pending' | 'active' | 'inactive';
 export type RoleName = 'admin' | 'member' | 'annotator';
+/** What a user's role column holds: a predefined role, or `custom` (see `custom_role_id`). */
+export type AccountRole = RoleName | 'custom';
 
 export interface UsersTable {
   id: string;
@@ -20,7 +22,9 @@ export interface UsersTable {
   email: string;
   email_normalized: string;
   name: string;
-  role: RoleName;
+  role: AccountRole;
+  /** The custom role (roles.id) when `role` is `custom`, else null. */
+  custom_role_id: string | null;
   is_developer: number;
   state: UserState;
   password_hash: string | null;
@@ -28,7 +32,8 @@ export interface UsersTable {
   updated_at: number;
 }
 
-export type TokenPurpose = 'invitation' | 'password_reset';
+/** `password_setup`: a one-time link to set a password, made by `roster bootstrap` or the CLI. */
+export type TokenPurpose = 'invitation' | 'password_reset' | 'password_setup';
 export type InvitationMode = 'email_link' | 'temporary_password';
 
 export interface UserTokensTable {
@@ -122,6 +127,21 @@ export interface SsoLoginsTable {
   consumed_at: number | null;
 }
 
+export interface RolesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The name as compared for uniqueness (NFKC, lower case). */
+  name_normalized: string;
+  description: string | null;
+  /** JSON array of Arize permission names, as given (duplicates dropped). */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+  /** Deleted roles are kept for the deleted users that held them; never listed. */
+  deleted_at: number | null;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   settings: SettingsTable;
@@ -133,4 +153,5 @@ export interface Tables {
   sign_in_failures: SignInFailuresTable;
   sso_providers: SsoProvidersTable;
   sso_logins: SsoLoginsTable;
+  roles: RolesTable;
 }

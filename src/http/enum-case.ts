@@ -25,28 +25,60 @@ type Schema = {
   allOf?: Schema[];
 };
 
-/** The paths of a schema's string enums, shared schemas (`$ref`) followed. */
+/** A string enum of a schema: where it is, and the values it allows there. */
+export interface EnumField {
+  path: Path;
+  values: ReadonlySet<string>;
+}
+
+/**
+ * The string enums of a schema, shared schemas (`$ref`) followed. Branches of a union that
+ * have an enum at one path give one field with all their values.
+ */
+export function enumFields(
+  given: object | undefined,
+  resolve: (id: string) => object | undefined,
+): EnumField[] {
+  const byPath = new Map<string, { path: Path; values: Set<string> }>();
+  collect(given, resolve, [], (path, values) => {
+    const key = path.join('.');
+    const field = byPath.get(key) ?? { path, values: new Set<string>() };
+    for (const value of values) field.values.add(value);
+    byPath.set(key, field);
+  });
+  return [...byPath.values()];
+}
+
+/** The paths of a schema's string enums (see enumFields). */
 export function enumPaths(
   given: object | undefined,
   resolve: (id: string) => object | undefined,
-  at: Path = [],
 ): Path[] {
+  return enumFields(given, resolve).map((field) => field.path);
+}
+
+function collect(
+  given: object | undefined,
+  resolve: (id: string) => object | undefined,
+  at: Path,
+  found: (path: Path, values: string[]) => void,
+): void {
   const schema = given as Schema | undefined;
-  if (!schema || typeof schema !== 'object') return [];
-  if (schema.$ref) return enumPaths(resolve(schema.$ref.replace(/#$/, '')), resolve, at);
+  if (!schema || typeof schema !== 'object') return;
+  if (schema.$ref) return collect(resolve(schema.$ref.replace(/#$/, '')), resolve, at, found);
   const values = schema.enum ?? (schema.const !== undefined ? [schema.const] : undefined);
-  if (values?.every((value) => typeof value === 'string')) return [at];
-  const found: Path[] = [
-    ...[...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])].flatMap((s) =>
-      enumPaths(s, resolve, at),
-    ),
-    ...enumPaths(schema.items, resolve, [...at, '*']),
-    ...Object.entries(schema.properties ?? {}).flatMap(([name, s]) =>
-      enumPaths(s, resolve, [...at, name]),
-    ),
-  ];
-  const seen = new Set<string>();
-  return found.filter((path) => !seen.has(path.join('.')) && !!seen.add(path.join('.')));
+  if (values?.every((value) => typeof value === 'string')) return found(at, values as string[]);
+  for (const branch of [
+    ...(schema.anyOf ?? []),
+    ...(schema.oneOf ?? []),
+    ...(schema.allOf ?? []),
+  ]) {
+    collect(branch, resolve, at, found);
+  }
+  collect(schema.items, resolve, [...at, '*'], found);
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    collect(property, resolve, [...at, name], found);
+  }
 }
 
 /** Replaces, in place, each string at `path` under `value` by `change(string)`. */
@@ -73,7 +105,12 @@ function changeAt(value: unknown, path: Path, change: (text: string) => string):
 }
 
 const lowerIfUpper = (text: string) => (text === text.toUpperCase() ? text.toLowerCase() : text);
-const upper = (text: string) => text.toUpperCase();
+/**
+ * Only the enum's own values: where a union puts an enum and free text at one path (a
+ * predefined role's name, a custom role's name), the free text is left as it is.
+ */
+const upperIfIn = (values: ReadonlySet<string>) => (text: string) =>
+  values.has(text) ? text.toUpperCase() : text;
 
 /**
  * Installs both directions on an encapsulated scope (the /v2 API), before its routes.
@@ -88,7 +125,8 @@ export function registerEnumCase(app: FastifyInstance): void {
     const query = enumPaths(schema?.querystring, resolve);
     const response = Object.entries(schema?.response ?? {})
       .filter(([status]) => status.startsWith('2'))
-      .flatMap(([, s]) => enumPaths(s, resolve));
+      .flatMap(([, s]) => enumFields(s, resolve))
+      .map((field) => ({ path: field.path, upper: upperIfIn(field.values) }));
 
     if (body.length > 0 || query.length > 0) {
       const own = route.preValidation ?? [];
@@ -108,7 +146,7 @@ export function registerEnumCase(app: FastifyInstance): void {
         done: (error: null, payload: unknown) => void,
       ) => {
         if (request.headers['sdk-language']) {
-          for (const path of response) changeAt(payload, path, upper);
+          for (const field of response) changeAt(payload, field.path, field.upper);
         }
         done(null, payload);
       };

@@ -4,7 +4,7 @@
  */
 import { isRowId } from '../db/ids.js';
 
-export type IdType = 'User' | 'ApiKey' | 'Account';
+export type IdType = 'User' | 'ApiKey' | 'Account' | 'Role';
 
 export function encodeId(type: IdType, internalId: string): string {
   return Buffer.from(`${type}:${internalId}`, 'utf8').toString('base64');

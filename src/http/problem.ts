@@ -27,6 +27,11 @@ const STATUSES = new Map<typeof DomainError, number>([
   [Unprocessable, 422],
 ]);
 
+/** The status a domain error answers with, on a page as in the API. */
+export function domainErrorStatus(error: DomainError): number {
+  return STATUSES.get(error.constructor as typeof DomainError) ?? 400;
+}
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -108,8 +113,7 @@ export function registerProblemHandlers(
 ): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
-      const status = STATUSES.get(error.constructor as typeof DomainError) ?? 400;
-      return sendProblem(reply, status, error.message, error.errors);
+      return sendProblem(reply, domainErrorStatus(error), error.message, error.errors);
     }
     if (error.validation) {
       const errors = validationErrors(error.validation, error.validationContext ?? 'body');

@@ -9,6 +9,7 @@ import { DomainError } from '../errors.js';
 import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
 import { ssoRoutes } from '../sso/routes.js';
+import { rolesRoutes } from '../roles/routes.js';
 import { registerEnumCase } from './enum-case.js';
 import { registerStrictJson } from './json-body.js';
 import { Invalid } from '../errors.js';
@@ -65,4 +66,5 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
   await app.register(usersRoutes, { deps });
   await app.register(apiKeysRoutes, { deps });
   await app.register(ssoRoutes, { deps });
+  await app.register(rolesRoutes, { deps });
 };

@@ -223,7 +223,23 @@ export function invitationPage(view: LinkView, token: string, csrf: string, erro
   };
 }
 
-export function linkInvalidPage(purpose: 'invitation' | 'password_reset'): Page {
+export function linkInvalidPage(purpose: 'invitation' | 'password_reset' | 'password_setup'): Page {
+  if (purpose === 'password_setup') {
+    return {
+      title: 'Password link not valid',
+      body: html`<h1>This password link is no longer valid</h1>
+        <p>
+          It may have been used already, replaced by a newer link, or it may have expired (these
+          links last 24 hours).
+        </p>
+        <p>
+          If you set your password already, sign in with it. Otherwise ask an admin of your account
+          for a new link, or ask whoever runs Roster to make one with
+          <code>roster users password-link</code>.
+        </p>
+        <div class="actions"><a class="button secondary" href="/login">Go to sign in</a></div>`,
+    };
+  }
   if (purpose === 'invitation') {
     return {
       title: 'Invitation link not valid',
@@ -293,7 +309,14 @@ export function forgotSentPage(email: string, accountId?: string, accountName?: 
   };
 }
 
-export function resetPage(view: LinkView, token: string, csrf: string, error?: string): Page {
+/** The page of a link that sets a password: a reset link, or a set-up link (`action`). */
+export function resetPage(
+  view: LinkView,
+  token: string,
+  csrf: string,
+  error?: string,
+  action: '/password/reset' | '/password/setup' = '/password/reset',
+): Page {
   return {
     title: 'Choose a new password',
     accountName: view.accountName,
@@ -302,7 +325,7 @@ export function resetPage(view: LinkView, token: string, csrf: string, error?: s
         For ${view.name} at ${view.accountName}. You will be signed out everywhere else.
       </p>
       ${errorAlert(error)}
-      <form method="post" action="/password/reset">
+      <form method="post" action="${action}">
         ${csrfField(csrf)}
         <input type="hidden" name="token" value="${token}" />
         ${usernameField(view.email)} ${newPasswordFields(error)}
@@ -344,6 +367,7 @@ export function changePasswordPage(session: Session, csrf: string, error?: strin
         ${newPasswordFields(error)}
         <button type="submit">Save password</button>
       </form>
+      ${forced ? '' : html`<p class="links"><a href="/account">Back to your account</a></p>`}
       <form method="post" action="/logout" class="links">
         ${csrfField(csrf)}
         <button type="submit" class="secondary">Sign out</button>
@@ -375,21 +399,38 @@ const ROLE_WORDS: Record<string, string> = {
   admin: 'Admin',
   member: 'Member',
   annotator: 'Annotator',
+  custom: 'Custom role',
 };
 
 /** Why /account was opened after a redirect, carried as a code (never text from the URL). */
-export type AccountNotice = 'welcome' | 'password-changed' | 'password-reset';
+export type AccountNotice =
+  'welcome' | 'password-changed' | 'password-reset' | 'password-set' | 'key-revoked';
 
 export function isAccountNotice(value: unknown): value is AccountNotice {
-  return value === 'welcome' || value === 'password-changed' || value === 'password-reset';
+  return (
+    value === 'welcome' ||
+    value === 'password-changed' ||
+    value === 'password-reset' ||
+    value === 'password-set' ||
+    value === 'key-revoked'
+  );
 }
 
 const NOTICE_WORDS: Record<Exclude<AccountNotice, 'welcome'>, string> = {
   'password-changed': 'Your password was changed. You were signed out everywhere else.',
   'password-reset': 'Your new password is saved. You were signed out everywhere else.',
+  'password-set':
+    'Your password is set: from now on you can also sign in with your email and this password.',
+  'key-revoked': 'The API key was revoked: it no longer works.',
 };
 
-export function accountPage(session: Session, csrf: string, notice?: AccountNotice): Page {
+/** `more`: what other parts of the page add below the person (their API keys). */
+export function accountPage(
+  session: Session,
+  csrf: string,
+  notice?: AccountNotice,
+  more?: Html,
+): Page {
   const heading =
     notice === 'welcome'
       ? html`<h1>You’re in</h1>
@@ -420,7 +461,8 @@ export function accountPage(session: Session, csrf: string, notice?: AccountNoti
           ${csrfField(csrf)}
           <button type="submit">Sign out</button>
         </form>
-      </div>`,
+      </div>
+      ${more ?? ''}`,
   };
 }
 

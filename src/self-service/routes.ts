@@ -17,6 +17,13 @@ import * as service from './service.js';
 import { findAccountName } from './store.js';
 import { STYLESHEET, STYLESHEET_PATH } from './stylesheet.js';
 import { unstorableField } from '../text.js';
+import { DomainError, Invalid } from '../errors.js';
+import { domainErrorStatus } from '../http/problem.js';
+import type { ApiKeysTable } from '../db/tables.js';
+import * as accountKeys from './account-keys.js';
+import { keyExpiresAt } from './key-expiry.js';
+import * as keyPages from './key-pages.js';
+import { completePasswordSetup, viewPasswordSetup } from './password-setup.js';
 import { finishSsoSignIn, startSsoSignIn } from '../sso/sign-in.js';
 import { SSO_LOGIN_TTL_MS } from '../sso/rules.js';
 import * as ssoPages from '../sso/pages.js';
@@ -113,7 +120,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(SECURITY_HEADERS);
     const path = request.url.split('?')[0] ?? '';
-    if (path === STYLESHEET_PATH) return;
+    if (path === STYLESHEET_PATH || path === keyPages.COPY_SCRIPT_PATH) return;
     const sent = request.cookies[names.csrf];
     const csrfCookieSent = typeof sent === 'string' && /^[A-Za-z0-9_-]{22}$/.test(sent);
     const csrfCookie = csrfCookieSent ? sent : newCsrfCookie();
@@ -151,7 +158,11 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     const path = request.url.split('?')[0] ?? '/';
     const token = field(request.body, 'token');
     const retry =
-      path === '/logout' ? '/account' : token ? `${path}?token=${encodeURIComponent(token)}` : path;
+      path === '/logout' || path.startsWith('/account/')
+        ? '/account'
+        : token
+          ? `${path}?token=${encodeURIComponent(token)}`
+          : path;
     return show(reply, pages.csrfFailedPage(retry), 403);
   });
 
@@ -169,6 +180,13 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       .header('cache-control', 'public, max-age=3600')
       .type('text/css; charset=utf-8')
       .send(STYLESHEET),
+  );
+
+  app.get(keyPages.COPY_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('cache-control', 'public, max-age=3600')
+      .type('text/javascript; charset=utf-8')
+      .send(keyPages.COPY_SCRIPT),
   );
 
   app.get('/', { schema: { hide: true } }, async (request, reply) =>
@@ -420,13 +438,140 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     }
   });
 
+  // -------------------------------------------------------------------------------------
+  // Password set-up links (roster bootstrap, roster users password-link)
+
+  app.get('/password/setup', { schema: { hide: true } }, async (request, reply) => {
+    const token = query(request, 'token');
+    const view = await viewPasswordSetup(deps, token);
+    if (!view) return show(reply, pages.linkInvalidPage('password_setup'), LINK_GONE);
+    return show(reply, pages.resetPage(view, token, csrf(request), undefined, '/password/setup'));
+  });
+
+  app.post('/password/setup', { schema: { hide: true } }, async (request, reply) => {
+    const token = field(request.body, 'token');
+    const result = await completePasswordSetup(deps, {
+      token,
+      password: field(request.body, 'password'),
+      confirmation: field(request.body, 'confirmation'),
+    });
+    if (result.kind === 'invalid')
+      return show(reply, pages.linkInvalidPage('password_setup'), LINK_GONE);
+    if (result.kind === 'retry') {
+      const page = pages.resetPage(
+        result.view,
+        token,
+        csrf(request),
+        result.problem,
+        '/password/setup',
+      );
+      return show(reply, page, 422);
+    }
+    await endBrowserSession(request, reply);
+    startBrowserSession(reply, result);
+    return reply.redirect('/account?notice=password-set', 303);
+  });
+
+  // -------------------------------------------------------------------------------------
+  // The signed-in person's page, with their API keys
+
+  async function showAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: Session,
+    options: { notice?: pages.AccountNotice; form?: keyPages.KeyForm; refused?: DomainError } = {},
+  ) {
+    const keys = await accountKeys.ownKeys(deps, session);
+    const section = keyPages.keysSection({
+      session,
+      csrf: csrf(request),
+      keys,
+      now: deps.clock(),
+      form: options.form,
+      error: options.refused?.message,
+    });
+    const page = pages.accountPage(session, csrf(request), options.notice, section);
+    return show(reply, page, options.refused ? domainErrorStatus(options.refused) : 200);
+  }
+
+  /** The one page that shows a key's secret; it alone may run the copy button's script. */
+  function showSecret(
+    reply: FastifyReply,
+    session: Session,
+    made: { row: ApiKeysTable; secret: string },
+    refreshed: boolean,
+  ) {
+    reply.header(
+      'content-security-policy',
+      `${SECURITY_HEADERS['content-security-policy']}; script-src 'self'`,
+    );
+    const page = keyPages.newKeyPage({ session, key: made.row, secret: made.secret, refreshed });
+    return show(reply, page);
+  }
+
+  /** Runs a key action for the signed-in person; a refusal shows /account with its reason. */
+  function keyAction(
+    work: (session: Session, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    form?: (request: FastifyRequest) => keyPages.KeyForm,
+  ) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const session = web(request).session;
+      if (!session) return reply.redirect('/login', 303);
+      try {
+        return await work(session, request, reply);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return showAccount(request, reply, session, { refused: error, form: form?.(request) });
+      }
+    };
+  }
+
   app.get('/account', { schema: { hide: true } }, async (request, reply) => {
     const session = web(request).session;
     if (!session) return reply.redirect('/login', 303);
     const notice = query(request, 'notice');
-    return show(
-      reply,
-      pages.accountPage(session, csrf(request), pages.isAccountNotice(notice) ? notice : undefined),
-    );
+    return showAccount(request, reply, session, {
+      notice: pages.isAccountNotice(notice) ? notice : undefined,
+    });
   });
+
+  const keyForm = (request: FastifyRequest): keyPages.KeyForm => ({
+    name: field(request.body, 'name').slice(0, 1000),
+    description: field(request.body, 'description').slice(0, 2000),
+    expires: field(request.body, 'expires').slice(0, 10),
+  });
+
+  app.post(
+    '/account/api-keys',
+    { schema: { hide: true } },
+    keyAction(async (session, request, reply) => {
+      const form = keyForm(request);
+      const expiresAt = keyExpiresAt(form.expires, deps.clock());
+      if (expiresAt === 'unknown') throw new Invalid('Choose when the key expires from the list');
+      const made = await accountKeys.createOwnKey(deps, session, {
+        name: field(request.body, 'name'),
+        description: field(request.body, 'description'),
+        expiresAt,
+      });
+      return showSecret(reply, session, made, false);
+    }, keyForm),
+  );
+
+  app.post(
+    '/account/api-keys/refresh',
+    { schema: { hide: true } },
+    keyAction(async (session, request, reply) => {
+      const made = await accountKeys.refreshOwnKey(deps, session, field(request.body, 'id'));
+      return showSecret(reply, session, made, true);
+    }),
+  );
+
+  app.post(
+    '/account/api-keys/revoke',
+    { schema: { hide: true } },
+    keyAction(async (session, request, reply) => {
+      await accountKeys.revokeOwnKey(deps, session, field(request.body, 'id'));
+      return reply.redirect('/account?notice=key-revoked', 303);
+    }),
+  );
 };

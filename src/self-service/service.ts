@@ -69,7 +69,7 @@ function signedIn(
   };
 }
 
-function toView(row: store.LinkTokenRow): LinkView {
+export function toView(row: store.LinkTokenRow): LinkView {
   return {
     tokenId: row.id,
     accountId: row.account_id,
@@ -81,7 +81,7 @@ function toView(row: store.LinkTokenRow): LinkView {
 }
 
 /** Checks the two entries and the policy, then hashes (slow, so outside any transaction). */
-async function choosePassword(
+export async function choosePassword(
   password: string,
   confirmation: string,
   person: { email: string; name: string },
@@ -111,7 +111,7 @@ export async function viewInvitation(deps: Deps, token: string): Promise<LinkVie
  * `from` (a user deleted meanwhile never becomes active). Every other session of the person
  * ends and this browser is signed in.
  */
-async function useLink(
+export async function useLink(
   deps: Deps,
   view: LinkView,
   passwordHash: string,

@@ -5,7 +5,7 @@
 import { linkLive, linkNotEnded } from '../auth/token-rules.js';
 import type { Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
-import type { InvitationMode, RoleName, Tables, TokenPurpose, UserState } from '../db/tables.js';
+import type { InvitationMode, AccountRole, Tables, TokenPurpose, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import { sha256 } from '../auth/secrets.js';
 import { onLiveInvitation } from '../users/store.js';
@@ -18,7 +18,7 @@ export interface SignInCandidate {
   account_name: string;
   name: string;
   email: string;
-  role: RoleName;
+  role: AccountRole;
   state: UserState;
   password_hash: string | null;
   invite_mode: InvitationMode | null;

@@ -92,6 +92,30 @@ a { color: var(--accent); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.5rem 1.25rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+[hidden] { display: none !important; }
+section.keys { margin-top: 2rem; padding-top: 1.5rem; border-top: 1px solid var(--line); }
+h2 { font-size: 1.25rem; line-height: 1.3; margin: 0 0 0.75rem; }
+h3 { font-size: 1.0625rem; line-height: 1.3; margin: 1.5rem 0 0.75rem; }
+ul.key-list { list-style: none; margin: 0; padding: 0; }
+li.key { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 0 0 0.75rem; }
+li.key h3 { margin: 0 0 0.5rem; overflow-wrap: anywhere; }
+li.key .hint { margin: -0.25rem 0 0.75rem; overflow-wrap: anywhere; }
+.key-actions { display: grid; grid-template-columns: 1fr 1fr; gap: 0.75rem; margin-top: 1rem; }
+button.danger { color: var(--error); background: #fff; border-color: #fecdca; }
+button.danger:hover { background: var(--error-bg); }
+.label { display: block; font-weight: 600; margin-bottom: 0.375rem; }
+code.secret {
+  display: block;
+  padding: 0.75rem;
+  background: var(--page);
+  border: 1px solid var(--line);
+  border-radius: 8px;
+  font-size: 0.9375rem;
+  overflow-wrap: anywhere;
+  user-select: all;
+  -webkit-user-select: all;
+}
+.copy-status { min-height: 1.5rem; margin: 0.5rem 0 0; color: var(--ok); }
 .visually-hidden {
   position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;

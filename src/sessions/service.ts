@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import type { RoleName } from '../db/tables.js';
+import type { AccountRole } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import { sha256 } from '../auth/secrets.js';
 import { deriveStatus, type CurrentStatus } from '../users/rules.js';
@@ -20,7 +20,7 @@ export interface Session {
   userId: string;
   name: string;
   email: string;
-  role: RoleName;
+  role: AccountRole;
   status: CurrentStatus;
   hasPassword: boolean;
   mustChangePassword: boolean;

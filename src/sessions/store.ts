@@ -1,6 +1,6 @@
 /** SQL for web sessions. Nothing else. */
 import type { Kysely } from 'kysely';
-import type { RoleName, SessionsTable, Tables, UserState } from '../db/tables.js';
+import type { AccountRole, SessionsTable, Tables, UserState } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import { onLiveInvitation } from '../users/store.js';
 
@@ -14,7 +14,7 @@ export interface SessionRow extends SessionsTable {
   account_name: string;
   user_name: string;
   email: string;
-  role: RoleName;
+  role: AccountRole;
   state: UserState;
   has_password: number;
   invitation_expires_at: number | null;

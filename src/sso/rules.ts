@@ -2,7 +2,7 @@
  * Decisions of single sign-on (OpenID Connect), as plain functions. No I/O here.
  */
 import { createHmac } from 'node:crypto';
-import type { RoleName } from '../db/tables.js';
+import type { AccountRole } from '../db/tables.js';
 
 /** What Roster asks every provider for. */
 export const SSO_SCOPES = 'openid email profile';
@@ -116,7 +116,7 @@ export function identityRefusal(claims: Record<string, unknown>): IdentityRefusa
  */
 export function passwordSignInAllowed(
   sso: { enforced: boolean } | undefined,
-  role: RoleName,
+  role: AccountRole,
 ): boolean {
   return !sso?.enforced || role === 'admin';
 }

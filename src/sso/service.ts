@@ -4,7 +4,7 @@
  * Each change runs in one transaction that re-checks its caller.
  */
 import type { Deps } from '../deps.js';
-import { hasPermission, type Actor } from '../auth/permissions.js';
+import { describeRole, hasPermission, type Actor } from '../auth/permissions.js';
 import { holdAccount } from '../accounts/store.js';
 import { confirmCaller } from '../users/service.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
@@ -62,9 +62,9 @@ function toSettings(deps: Deps, row: store.SsoProviderRow): SsoSettings {
 }
 
 function requireManage(actor: Actor): void {
-  if (!hasPermission(actor.role, 'SSO_MANAGE')) {
+  if (!hasPermission(actor, 'SSO_MANAGE')) {
     throw new Forbidden(
-      `Your role (${actor.role}) does not have the SSO_MANAGE permission; only admins manage single sign-on`,
+      `Your role (${describeRole(actor)}) does not have the SSO_MANAGE permission; only admins manage single sign-on`,
     );
   }
 }

@@ -12,6 +12,7 @@ import {
   ListUsersResponse,
   UpdateUserBody,
   UserIdParams,
+  fromWireRole,
   toWireUser,
 } from './schemas.js';
 import * as service from './service.js';
@@ -47,10 +48,13 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
             description: 'The user already existed; see the description',
           }),
           ...problems({
-            400: 'Invalid body (names the field), or a custom role',
+            400: 'Invalid body (names the field), or a custom role id that is no role of the account',
             409: 'A user with this email is active or was deleted',
             ...JSON_BODY_PROBLEMS,
             ...AUTH_PROBLEMS,
+            403:
+              "The key's user is not a developer or no longer active, lacks USER_CREATE, or gives a " +
+              'role with permissions it does not hold (the admin role: admins only)',
           }),
         },
       },
@@ -60,7 +64,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       const result = await service.createUser(deps, request.actor!, {
         name: body.name,
         email: body.email,
-        role: body.role,
+        ...fromWireRole(body.role),
         inviteMode: body.invite_mode,
         isDeveloper: body.is_developer,
       });
@@ -139,15 +143,18 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         operationId: 'update_user',
         summary: 'Update a user',
         description:
-          'name needs USER_UPDATE; including is_developer at all needs the admin role. Setting a field to ' +
-          'its current value changes nothing. Any other field is a 400. Setting is_developer to false ' +
-          "on the account's last active admin developer is a 409: an account always keeps one.",
+          'name needs USER_UPDATE; including is_developer or role at all needs the admin role. role is ' +
+          "Roster's extension of the contract: a predefined role or { type: custom, id } (an unknown or " +
+          "other account's role id is a 400 naming it); the user's keys and sessions act with the new " +
+          'role at their next request. Setting a field to its current value changes nothing. Any other ' +
+          "field is a 400. Setting is_developer to false on, or taking the admin role from, the account's " +
+          'last active admin developer is a 409: an account always keeps one.',
         params: UserIdParams,
         body: UpdateUserBody,
         response: {
           200: Type.Unsafe({ $ref: 'User#' }),
           ...problems({
-            400: 'Empty or invalid body',
+            400: 'Empty or invalid body, or a custom role id that is no role of the account',
             404: 'No such user',
             409: 'It would leave the account without an active admin developer',
             ...JSON_BODY_PROBLEMS,
@@ -164,6 +171,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         {
           name: request.body.name,
           isDeveloper: request.body.is_developer,
+          ...(request.body.role !== undefined ? fromWireRole(request.body.role) : {}),
         },
       );
       return toWireUser(user);

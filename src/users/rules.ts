@@ -1,7 +1,7 @@
 /**
  * The users feature's decisions, as plain functions of plain data. No I/O here.
  */
-import type { InvitationMode, RoleName, UserState } from '../db/tables.js';
+import type { AccountRole, InvitationMode, RoleName, UserState } from '../db/tables.js';
 import { checkText, hasInvisible } from '../text.js';
 
 export type InviteMode = 'none' | InvitationMode;
@@ -65,7 +65,8 @@ export function decideCreate(
   }
 }
 
-export function defaultIsDeveloper(role: RoleName): boolean {
+/** Annotators do not use the API; admins, members and holders of a custom role do. */
+export function defaultIsDeveloper(role: AccountRole): boolean {
   return role !== 'annotator';
 }
 
@@ -128,7 +129,7 @@ export function normalizeName(name: string): { name: string } | { problem: strin
 
 /** What the last-admin rule needs to know of a user. */
 export interface AdminStanding {
-  role: RoleName;
+  role: AccountRole;
   state: UserState;
   isDeveloper: boolean;
 }

@@ -1,6 +1,7 @@
 /** TypeBox schemas of the users API: request and response shapes, shared with OpenAPI. */
 import { Type, type Static } from 'typebox';
-import { encodeId } from '../http/global-id.js';
+import { decodeId, encodeId } from '../http/global-id.js';
+import type { RoleAssignment as InternalRoleAssignment } from '../roles/assignment.js';
 import { isoTime } from '../http/time.js';
 import { Defaulted, StringEnum } from '../http/schemas.js';
 import { INVITE_MODES, ROLES, USER_STATUSES, EMAIL_MAX } from './rules.js';
@@ -15,26 +16,41 @@ export const RoleAssignmentSchema = Type.Union(
     Type.Object(
       {
         type: Type.Literal('custom'),
-        id: Type.String({ maxLength: 255 }),
-        name: Type.Optional(Type.String()),
+        id: Type.String({ maxLength: 255, description: 'The id of a custom role (GET /v2/roles)' }),
+        name: Type.Optional(Type.String({ description: 'Ignored: responses show it' })),
       },
       {
         additionalProperties: false,
-        description: 'Reserved: custom roles are not supported yet (400)',
+        description:
+          "A custom role of the account (/v2/roles); an unknown or other account's id is a 400 naming it",
       },
     ),
   ],
   {
     $id: 'RoleAssignment',
-    description: 'A predefined role (admin, member, annotator); discriminated by type',
+    description:
+      'A predefined role (admin, member, annotator) or a custom role of /v2/roles; discriminated by type',
   },
 );
 
 export type RoleAssignment = Static<typeof RoleAssignmentSchema>;
 
-/** The role as responses carry it: always a predefined role today. */
+/**
+ * The role as responses carry it: `{ type: predefined, name }`, or `{ type: custom, id, name }`
+ * as Arize shows a custom role. One object rather than a union: the SDKs' upper-case spelling
+ * (http/enum-case.ts) is applied before serialization, and a predefined role's name is an enum
+ * there while a custom role's name is kept as it is (no custom role takes a predefined name).
+ */
 export const UserRoleSchema = Type.Object(
-  { type: StringEnum(['predefined'] as const), name: StringEnum(ROLES) },
+  {
+    type: StringEnum(['predefined', 'custom'] as const),
+    name: Type.Union([StringEnum(ROLES), Type.String()], {
+      description: "admin, member or annotator; for a custom role, the role's name",
+    }),
+    id: Type.Optional(
+      Type.String({ description: 'Custom roles only: the role (GET /v2/roles/{role_id})' }),
+    ),
+  },
   { $id: 'UserRole' },
 );
 
@@ -80,7 +96,9 @@ export const CreateUserBody = Type.Object(
         'none: active at once (SSO); email_link: emailed link; temporary_password: returned once',
     }),
     is_developer: Type.Optional(
-      Type.Boolean({ description: 'Default: true for admin and member, false for annotator' }),
+      Type.Boolean({
+        description: 'Default: true for admin, member and custom roles, false for annotator',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -96,6 +114,14 @@ export const UpdateUserBody = Type.Object(
       }),
     ),
     is_developer: Type.Optional(Type.Boolean({ description: 'Admins only' })),
+    role: Type.Optional(
+      Type.Unsafe<RoleAssignment>({
+        $ref: 'RoleAssignment#',
+        description:
+          "Roster's extension, admins only: the user's new role, predefined or custom. A change " +
+          'that would leave the account without an active admin developer is a 409.',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -136,7 +162,7 @@ export interface WireUser {
   email: string;
   created_at: string;
   status: string;
-  role: { type: 'predefined'; name: string };
+  role: { type: 'predefined'; name: string } | { type: 'custom'; id: string; name: string };
   is_developer: boolean;
 }
 
@@ -147,7 +173,22 @@ export function toWireUser(user: User): WireUser {
     email: user.email,
     created_at: isoTime(user.createdAt),
     status: user.status,
-    role: { type: 'predefined', name: user.role },
+    role:
+      user.role.type === 'custom'
+        ? { type: 'custom', id: encodeId('Role', user.role.id), name: user.role.name }
+        : user.role,
     is_developer: user.isDeveloper,
   };
+}
+
+/**
+ * A role assignment as the request gave it, with a custom role's global id decoded (an id that
+ * does not decode names no role: the service answers the 400 that names it).
+ */
+export function fromWireRole(role: RoleAssignment): {
+  role: InternalRoleAssignment;
+  givenRoleId?: string;
+} {
+  if (role.type === 'predefined') return { role };
+  return { role: { type: 'custom', id: decodeId('Role', role.id) ?? '' }, givenRoleId: role.id };
 }

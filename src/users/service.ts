@@ -3,7 +3,14 @@
  * through store.ts and queues email through the outbox. Nothing here knows about HTTP.
  */
 import type { Deps } from '../deps.js';
-import { hasPermission, type Actor, type Permission } from '../auth/permissions.js';
+import { describeRole, hasPermission, type Actor, type Permission } from '../auth/permissions.js';
+import {
+  resolveAssignment,
+  roleNames,
+  type ResolvedRole,
+  type RoleAssignment,
+} from '../roles/assignment.js';
+import { enforcedOf, grantProblem } from '../roles/rules.js';
 import { generateTemporaryPassword } from '../auth/secrets.js';
 import { hashPassword } from '../auth/passwords.js';
 import { newId } from '../db/ids.js';
@@ -35,17 +42,26 @@ import { revokeKeysOfUser } from '../api-keys/store.js';
 import { endSessionsOfUser } from '../sessions/store.js';
 import { findProvider } from '../sso/store.js';
 
+/** A user's role as answers show it: a predefined role, or a custom one with its name. */
+export type UserRole =
+  { type: 'predefined'; name: RoleName } | { type: 'custom'; id: string; name: string };
+
 export interface User {
   id: string;
   name: string;
   email: string;
   createdAt: number;
   status: UserStatus;
-  role: RoleName;
+  role: UserRole;
   isDeveloper: boolean;
 }
 
-function toUser(row: store.UserRow, now: number): User {
+/** `roleNamesById`: the names of the custom roles the rows hold (see namesOfRoles). */
+function toUser(
+  row: store.UserRow,
+  now: number,
+  roleNamesById: ReadonlyMap<string, string> = new Map(),
+): User {
   const status = deriveStatus(row.state, row.invitation_expires_at, now);
   if (status === 'inactive') throw new Error('an inactive user is never shown');
   return {
@@ -54,14 +70,38 @@ function toUser(row: store.UserRow, now: number): User {
     email: row.email,
     createdAt: row.created_at,
     status,
-    role: row.role,
+    role:
+      row.role === 'custom'
+        ? {
+            type: 'custom',
+            id: row.custom_role_id!,
+            name: roleNamesById.get(row.custom_role_id!) ?? '',
+          }
+        : { type: 'predefined', name: row.role },
     isDeveloper: row.is_developer === 1,
   };
 }
 
+/** The names of the custom roles these users hold: one query, none when they hold none. */
+function namesOfRoles(
+  db: Trx | Deps['db']['kysely'],
+  accountId: string,
+  rows: readonly UsersTable[],
+): Promise<Map<string, string>> {
+  const ids = rows.flatMap((row) => (row.custom_role_id ? [row.custom_role_id] : []));
+  return roleNames(db, accountId, ids);
+}
+
+/** A user read back with the name of its custom role, if it holds one. */
+async function shownUser(db: Trx | Deps['db']['kysely'], row: store.UserRow, now: number) {
+  return toUser(row, now, await namesOfRoles(db, row.account_id, [row]));
+}
+
 function require(actor: Actor, permission: Permission): void {
-  if (!hasPermission(actor.role, permission)) {
-    throw new Forbidden(`Your role (${actor.role}) does not have the ${permission} permission`);
+  if (!hasPermission(actor, permission)) {
+    throw new Forbidden(
+      `Your role (${describeRole(actor)}) does not have the ${permission} permission`,
+    );
   }
 }
 
@@ -93,7 +133,14 @@ export async function confirmCaller(
     row && { role: row.role, state: row.state, isDeveloper: row.is_developer === 1 },
   );
   if (problem !== undefined) throw new Forbidden(problem);
-  return { ...actor, role: row!.role };
+  return {
+    ...actor,
+    role: row!.role,
+    customPermissions:
+      row!.custom_permissions === null
+        ? undefined
+        : enforcedOf(JSON.parse(row!.custom_permissions) as string[]),
+  };
 }
 
 /**
@@ -104,7 +151,7 @@ async function keepAnAdminDeveloper(
   trx: Trx,
   accountId: string,
   before: store.UserRow,
-  after: { state?: 'inactive'; isDeveloper?: boolean },
+  after: { state?: 'inactive'; isDeveloper?: boolean; role?: UsersTable['role'] },
   change: string,
 ): Promise<void> {
   const standing = {
@@ -135,7 +182,9 @@ async function lockVisibleUser(trx: Trx, actor: Actor, userId: string) {
 export interface CreateUserInput {
   name: string;
   email: string;
-  role: { type: 'predefined'; name: RoleName } | { type: 'custom'; id: string };
+  /** A custom role by its internal id; `givenRoleId` is the id as the request gave it. */
+  role: RoleAssignment;
+  givenRoleId?: string;
   inviteMode: InviteMode;
   isDeveloper?: boolean;
 }
@@ -155,12 +204,6 @@ export async function createUser(
   input: CreateUserInput,
 ): Promise<CreateUserResult> {
   require(actor, 'USER_CREATE');
-  if (input.role.type !== 'predefined') {
-    throw new Invalid('Custom roles are not supported yet; use a predefined role', [
-      { field: 'role.type', message: 'custom roles are not supported yet' },
-    ]);
-  }
-  const role = input.role.name;
   const name = normalizeName(input.name);
   if ('problem' in name)
     throw new Invalid(`name ${name.problem}`, [{ field: 'name', message: name.problem }]);
@@ -171,8 +214,9 @@ export async function createUser(
     email: input.email,
     emailNormalized: normalizeEmail(input.email),
     name: name.name,
-    role,
-    isDeveloper: input.isDeveloper ?? defaultIsDeveloper(role),
+    role: input.role,
+    givenRoleId: input.givenRoleId ?? (input.role.type === 'custom' ? input.role.id : ''),
+    isDeveloper: input.isDeveloper,
     inviteMode: input.inviteMode,
   };
 
@@ -192,10 +236,27 @@ type CreateRequest = {
   email: string;
   emailNormalized: string;
   name: string;
-  role: RoleName;
-  isDeveloper: boolean;
+  role: RoleAssignment;
+  givenRoleId: string;
+  isDeveloper: boolean | undefined;
   inviteMode: InviteMode;
 };
+
+/**
+ * The role a change gives a user, resolved in its transaction, which the caller may give:
+ * nobody grants what they do not hold (roles/rules.ts grantProblem).
+ */
+async function grantedRole(
+  trx: Trx,
+  caller: Actor,
+  assignment: RoleAssignment,
+  givenRoleId: string,
+): Promise<ResolvedRole> {
+  const role = await resolveAssignment(trx, caller.accountId, assignment, givenRoleId);
+  const problem = grantProblem(caller, role);
+  if (problem) throw new Forbidden(problem);
+  return role;
+}
 
 async function createInTransaction(
   deps: Deps,
@@ -205,7 +266,13 @@ async function createInTransaction(
   request: CreateRequest,
   password: PreparedPassword | undefined,
 ): Promise<CreateUserResult> {
-  require(await confirmCaller(trx, actor), 'USER_CREATE');
+  const caller = await confirmCaller(trx, actor);
+  require(caller, 'USER_CREATE');
+  const role = await grantedRole(trx, caller, request.role, request.givenRoleId);
+  const isDeveloper = request.isDeveloper ?? defaultIsDeveloper(role.role);
+  const roleNamesById = new Map(
+    role.customRoleId ? [[role.customRoleId, role.customRoleName!] as const] : [],
+  );
   const now = deps.clock();
   let existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
   if (existing && (await store.lockUser(trx, actor.accountId, existing.id))) {
@@ -216,7 +283,9 @@ async function createInTransaction(
     : undefined;
   const decision = decideCreate(existingStatus, request.inviteMode);
   if (decision.action === 'refuse') throw new Conflict(decision.reason);
-  if (decision.action === 'return-as-is') return { created: false, user: toUser(existing!, now) };
+  if (decision.action === 'return-as-is') {
+    return { created: false, user: await shownUser(trx, existing!, now) };
+  }
   // The answer is built from what this transaction wrote, not read back.
   let written: UsersTable;
   if (decision.action === 'activate' || decision.action === 'reinvite') {
@@ -226,21 +295,24 @@ async function createInTransaction(
     await store.revokeLiveTokens(trx, actor.accountId, existing!.id, 'invitation', now);
     const changes: store.UserChanges = {
       name: request.name,
-      role: request.role,
-      isDeveloper: request.isDeveloper,
+      role: role.role,
+      customRoleId: role.customRoleId,
+      isDeveloper,
       ...(activate ? { state: 'active' as const } : {}),
     };
     await store.updateUser(trx, actor.accountId, existing!.id, changes, now);
     written = {
       ...existing!,
       name: request.name,
-      role: request.role,
-      is_developer: request.isDeveloper ? 1 : 0,
+      role: role.role,
+      custom_role_id: role.customRoleId,
+      is_developer: isDeveloper ? 1 : 0,
       state: activate ? 'active' : existing!.state,
       updated_at: now,
     };
     if (activate) {
-      return { created: false, user: toUser({ ...written, invitation_expires_at: null }, now) };
+      const user = toUser({ ...written, invitation_expires_at: null }, now, roleNamesById);
+      return { created: false, user };
     }
   } else {
     written = await store.insertUser(
@@ -250,8 +322,9 @@ async function createInTransaction(
         email: request.email,
         emailNormalized: request.emailNormalized,
         name: request.name,
-        role: request.role,
-        isDeveloper: request.isDeveloper,
+        role: role.role,
+        customRoleId: role.customRoleId,
+        isDeveloper,
         state: request.inviteMode === 'none' ? 'active' : 'pending',
       },
       now,
@@ -278,7 +351,7 @@ async function createInTransaction(
   }
   return {
     created: true,
-    user: toUser({ ...written, invitation_expires_at: expiresAt }, now),
+    user: toUser({ ...written, invitation_expires_at: expiresAt }, now, roleNamesById),
     inviteMode: request.inviteMode,
     ...(request.inviteMode === 'temporary_password'
       ? { temporaryPassword: password!.password }
@@ -319,9 +392,9 @@ async function inviteByEmail(
 
 export async function getUser(deps: Deps, actor: Actor, userId: string): Promise<User> {
   // A caller without read access cannot tell whether the id exists.
-  if (!hasPermission(actor.role, 'USER_READ')) throw userNotFound();
+  if (!hasPermission(actor, 'USER_READ')) throw userNotFound();
   const row = await findVisibleUser(deps.db.kysely, actor, userId);
-  return toUser(row, deps.clock());
+  return shownUser(deps.db.kysely, row, deps.clock());
 }
 
 export interface ListUsersInput {
@@ -354,8 +427,9 @@ export async function listUsers(
   });
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
+  const roleNamesById = await namesOfRoles(deps.db.kysely, actor.accountId, page);
   return {
-    users: page.map((row) => toUser(row, now)),
+    users: page.map((row) => toUser(row, now, roleNamesById)),
     ...(rows.length > input.limit && last
       ? { next: { createdAt: last.created_at, id: last.id } }
       : {}),
@@ -368,6 +442,10 @@ export async function listUsers(
 export interface UpdateUserInput {
   name?: string;
   isDeveloper?: boolean;
+  /** Roster's extension: the account role (a custom role by its internal id). */
+  role?: RoleAssignment;
+  /** The custom role's id as the request gave it, for the 400 that names it. */
+  givenRoleId?: string;
 }
 
 export async function updateUser(
@@ -376,13 +454,11 @@ export async function updateUser(
   userId: string,
   input: UpdateUserInput,
 ): Promise<User> {
-  if (input.name === undefined && input.isDeveloper === undefined) {
-    throw new Invalid('Give at least one of name, is_developer');
+  if (input.name === undefined && input.isDeveloper === undefined && input.role === undefined) {
+    throw new Invalid('Give at least one of name, is_developer, role');
   }
   if (input.name !== undefined) require(actor, 'USER_UPDATE');
-  if (input.isDeveloper !== undefined && actor.role !== 'admin') {
-    throw new Forbidden('Only admins may change is_developer');
-  }
+  checkAdminOnlyFields(actor, input);
   let name: string | undefined;
   if (input.name !== undefined) {
     const normalized = normalizeName(input.name);
@@ -393,17 +469,13 @@ export async function updateUser(
     }
     name = normalized.name;
   }
+  // A change that may take away an admin developer runs alone among its account's changes.
+  const mayDemote = input.isDeveloper !== undefined || input.role !== undefined;
   let keysChanged = false;
   const user = await inTransaction(deps.db, async (trx) => {
-    const caller = await confirmCaller(
-      trx,
-      actor,
-      input.isDeveloper === undefined ? 'shared' : 'exclusive',
-    );
+    const caller = await confirmCaller(trx, actor, mayDemote ? 'exclusive' : 'shared');
     if (input.name !== undefined) require(caller, 'USER_UPDATE');
-    if (input.isDeveloper !== undefined && caller.role !== 'admin') {
-      throw new Forbidden('Only admins may change is_developer');
-    }
+    checkAdminOnlyFields(caller, input);
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
     const changes: store.UserChanges = {};
@@ -411,23 +483,50 @@ export async function updateUser(
     if (input.isDeveloper !== undefined && input.isDeveloper !== (row.is_developer === 1)) {
       changes.isDeveloper = input.isDeveloper;
     }
-    if (changes.isDeveloper === false) {
-      const what = userId === actor.userId ? 'Setting your own' : "Setting this user's";
+    if (input.role !== undefined) {
+      const role = await resolveAssignment(
+        trx,
+        actor.accountId,
+        input.role,
+        input.givenRoleId ?? '',
+      );
+      if (role.role !== row.role || role.customRoleId !== row.custom_role_id) {
+        changes.role = role.role;
+        changes.customRoleId = role.customRoleId;
+      }
+    }
+    if (changes.isDeveloper === false || changes.role !== undefined) {
+      const what = userId === actor.userId ? 'your own' : "this user's";
+      const change =
+        changes.role !== undefined
+          ? `Changing ${what} role${changes.isDeveloper === false ? ' and is_developer' : ''}`
+          : `Setting ${what} is_developer to false`;
       await keepAnAdminDeveloper(
         trx,
         actor.accountId,
         row,
-        { isDeveloper: false },
-        `${what} is_developer to false`,
+        {
+          ...(changes.isDeveloper === false ? { isDeveloper: false } : {}),
+          ...(changes.role !== undefined ? { role: changes.role } : {}),
+        },
+        change,
       );
     }
-    keysChanged = changes.isDeveloper !== undefined;
-    if (Object.keys(changes).length === 0) return toUser(row, now);
+    keysChanged = changes.isDeveloper !== undefined || changes.role !== undefined;
+    if (Object.keys(changes).length === 0) return shownUser(trx, row, now);
     await store.updateUser(trx, actor.accountId, userId, changes, now);
-    return toUser((await store.findUserById(trx, actor.accountId, userId))!, now);
+    return shownUser(trx, (await store.findUserById(trx, actor.accountId, userId))!, now);
   });
+  // The user's keys act with the new role at their next request, in every process.
   if (keysChanged) await deps.keys.settled();
   return user;
+}
+
+/** is_developer and role are the admin's to change. */
+function checkAdminOnlyFields(caller: Actor, input: UpdateUserInput): void {
+  if (caller.role === 'admin') return;
+  if (input.isDeveloper !== undefined) throw new Forbidden('Only admins may change is_developer');
+  if (input.role !== undefined) throw new Forbidden("Only admins may change a user's role");
 }
 
 export async function deleteUser(deps: Deps, actor: Actor, userId: string): Promise<void> {

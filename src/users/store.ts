@@ -5,7 +5,13 @@ import type { Position } from '../cursor.js';
 import { dialectOf } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';
-import type { InvitationMode, RoleName, Tables, TokenPurpose, UsersTable } from '../db/tables.js';
+import type {
+  AccountRole,
+  InvitationMode,
+  Tables,
+  TokenPurpose,
+  UsersTable,
+} from '../db/tables.js';
 import type { UserStatus } from './rules.js';
 import { searchCandidates, searchIndexServes } from './email-search.js';
 
@@ -64,7 +70,9 @@ export interface NewUser {
   email: string;
   emailNormalized: string;
   name: string;
-  role: RoleName;
+  role: AccountRole;
+  /** The custom role, when `role` is `custom`. */
+  customRoleId?: string | null;
   isDeveloper: boolean;
   state: 'pending' | 'active';
   passwordHash?: string | null;
@@ -79,6 +87,7 @@ export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<
     email_normalized: user.emailNormalized,
     name: user.name,
     role: user.role,
+    custom_role_id: user.customRoleId ?? null,
     is_developer: user.isDeveloper ? 1 : 0,
     state: user.state,
     password_hash: user.passwordHash ?? null,
@@ -91,7 +100,9 @@ export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<
 
 export interface UserChanges {
   name?: string;
-  role?: RoleName;
+  /** A role and its custom role (null for a predefined role): always both. */
+  role?: AccountRole;
+  customRoleId?: string | null;
   isDeveloper?: boolean;
   state?: 'active' | 'inactive';
   passwordHash?: string;
@@ -109,7 +120,9 @@ export async function updateUser(
     .updateTable('users')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.role !== undefined
+        ? { role: changes.role, custom_role_id: changes.customRoleId ?? null }
+        : {}),
       ...(changes.isDeveloper !== undefined ? { is_developer: changes.isDeveloper ? 1 : 0 } : {}),
       ...(changes.state !== undefined ? { state: changes.state } : {}),
       ...(changes.passwordHash !== undefined ? { password_hash: changes.passwordHash } : {}),
@@ -266,17 +279,28 @@ export async function lockUser(trx: Trx, accountId: string, userId: string): Pro
   return true;
 }
 
-/** A user's role, state and developer flag, as the account's rules need them. */
+export interface Standing extends Pick<UsersTable, 'role' | 'state' | 'is_developer'> {
+  /** JSON of the custom role's permissions, when the user holds one. */
+  custom_permissions: string | null;
+}
+
+/**
+ * A user's role (with its custom role's permissions), state and developer flag, as the
+ * account's rules need them.
+ */
 export function findStanding(
   db: Queryable,
   accountId: string,
   userId: string,
-): Promise<Pick<UsersTable, 'role' | 'state' | 'is_developer'> | undefined> {
+): Promise<Standing | undefined> {
   return db
-    .selectFrom('users')
-    .select(['role', 'state', 'is_developer'])
-    .where('account_id', '=', accountId)
-    .where('id', '=', userId)
+    .selectFrom('users as u')
+    .leftJoin('roles as r', (join) =>
+      join.onRef('r.id', '=', 'u.custom_role_id').onRef('r.account_id', '=', 'u.account_id'),
+    )
+    .select(['u.role', 'u.state', 'u.is_developer', 'r.permissions as custom_permissions'])
+    .where('u.account_id', '=', accountId)
+    .where('u.id', '=', userId)
     .executeTakeFirst();
 }
 

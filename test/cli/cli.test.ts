@@ -13,6 +13,7 @@ import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 import { outboxRow } from '../support/outbox.js';
 import { eventually } from '../support/wait.js';
 import { startIdentityProvider, type IdentityProvider } from '../support/identity-provider.js';
+import { newVisitor } from '../self-service/visitor.js';
 import {
   describeEachDatabase,
   startRoster,
@@ -88,7 +89,15 @@ describe.concurrent('roster CLI without a database', () => {
   it('roster --help lists every command', async () => {
     const run = await roster(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'migrate', 'bootstrap', 'api-keys', 'accounts', 'outbox']) {
+    for (const command of [
+      'serve',
+      'migrate',
+      'bootstrap',
+      'api-keys',
+      'accounts',
+      'users',
+      'outbox',
+    ]) {
       expect(run.stdout).toContain(command);
     }
   });
@@ -100,6 +109,8 @@ describe.concurrent('roster CLI without a database', () => {
     [['api-keys', '--help'], 'create'],
     [['api-keys', 'create', '--help'], '--account-id'],
     [['accounts', 'rename', '--help'], '--account-id'],
+    [['users', '--help'], 'password-link'],
+    [['users', 'password-link', '--help'], '--account-id'],
     [['outbox', '--help'], '--json'],
   ])('%j prints its usage and exits 0', async (args, expected) => {
     const run = await roster(args);
@@ -113,6 +124,7 @@ describe.concurrent('roster CLI without a database', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     expect((await roster(['api-keys', 'delete'])).code).toBe(2);
+    expect((await roster(['users', 'delete'])).code).toBe(2);
     const option = await roster(['bootstrap', '--mail', 'a@example.com']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain('--mail');
@@ -192,7 +204,12 @@ describeEachDatabase('roster CLI', (database) => {
     expect(run.code).toBe(0);
     return {
       email,
-      ...(JSON.parse(run.stdout) as { account_id: string; user_id: string; api_key: string }),
+      ...(JSON.parse(run.stdout) as {
+        account_id: string;
+        user_id: string;
+        api_key: string;
+        password_setup_url: string;
+      }),
     };
   }
 
@@ -225,12 +242,21 @@ describeEachDatabase('roster CLI', (database) => {
   });
 
   describe.concurrent('bootstrap', () => {
-    it('--json prints exactly account_id, user_id and api_key, and the key works', async () => {
+    it('--json prints exactly account_id, user_id, api_key and password_setup_url, and the key works', async () => {
       const email = uniqueEmail('admin');
       const run = await cli('bootstrap', '--email', email, '--name', 'Ada Admin', '--json');
       expect(run.code).toBe(0);
       const printed = JSON.parse(run.stdout) as Record<string, string>;
-      expect(Object.keys(printed).sort()).toEqual(['account_id', 'api_key', 'user_id']);
+      expect(Object.keys(printed).sort()).toEqual([
+        'account_id',
+        'api_key',
+        'password_setup_url',
+        'user_id',
+      ]);
+      // Links are made on ROSTER_PUBLIC_URL, by default http://HOST:PORT.
+      expect(printed.password_setup_url).toMatch(
+        /^http:\/\/127\.0\.0\.1:3000\/password\/setup\?token=[\w-]+\.[\w-]+$/,
+      );
       expect(run.stdout.trim()).toBe(JSON.stringify(printed));
       expect(decodeId('Account', printed.account_id!)).toBeDefined();
       expect(decodeId('User', printed.user_id!)).toBeDefined();
@@ -298,6 +324,7 @@ describeEachDatabase('roster CLI', (database) => {
         expect(Object.keys(JSON.parse(run.stdout)).sort()).toEqual([
           'account_id',
           'api_key',
+          'password_setup_url',
           'user_id',
         ]);
         const migrate = await roster(['migrate'], { ROSTER_DATABASE_URL: url });
@@ -315,6 +342,9 @@ describeEachDatabase('roster CLI', (database) => {
       expect(run.stdout).toContain(email);
       const key = run.stdout.match(/API key \(shown once, keep it safe\): (\S+)/)?.[1];
       expect((await server.api(key, 'GET', '/v2/users')).status).toBe(200);
+      expect(run.stdout).toMatch(
+        /Set the password \(one-time link, valid 24 hours, until \S+Z\): http:\/\/127\.0\.0\.1:3000\/password\/setup\?token=\S+\n/,
+      );
     });
 
     it('an invalid email or name is refused with a clear message: exit 1', async () => {
@@ -447,6 +477,123 @@ describeEachDatabase('roster CLI', (database) => {
       const notThere = await runFor(deleted);
       expect(notThere.code).toBe(1);
       expect(notThere.stderr).toContain('No user with email');
+    });
+  });
+
+  describe.concurrent('users password-link', () => {
+    /** The link's path and query, opened on the suite's server (which shares the database). */
+    const onServer = (url: string) => {
+      const link = new URL(url);
+      return link.pathname + link.search;
+    };
+
+    async function setPassword(url: string) {
+      const browser = newVisitor(server.url);
+      const page = await browser.get(onServer(url));
+      expect(page.status).toBe(200);
+      const password = `Quiet-Lantern-${randomBytes(4).toString('hex')}`;
+      const done = await browser.post('/password/setup', {
+        token: new URL(url).searchParams.get('token')!,
+        password,
+        confirmation: password,
+      });
+      expect(done.status).toBe(303);
+      return password;
+    }
+
+    async function signsIn(email: string, password: string) {
+      const browser = newVisitor(server.url);
+      await browser.get('/login');
+      return (await browser.post('/login', { email, password })).location === '/account';
+    }
+
+    it("bootstrap's link lets the new admin set a password and sign in to a page", async () => {
+      const admin = await bootstrap();
+      const password = await setPassword(admin.password_setup_url);
+      expect(await signsIn(admin.email, password)).toBe(true);
+      expect((await newVisitor(server.url).get(onServer(admin.password_setup_url))).status).toBe(
+        410,
+      );
+    });
+
+    it('prints a fresh link for an active user; the previous unused one stops working', async () => {
+      const admin = await bootstrap();
+      const run = await cli(
+        'users',
+        'password-link',
+        '--email',
+        admin.email.toUpperCase(),
+        '--account-id',
+        admin.account_id,
+        '--json',
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const printed = JSON.parse(run.stdout) as Record<string, string>;
+      expect(Object.keys(printed).sort()).toEqual([
+        'account_id',
+        'expires_at',
+        'password_setup_url',
+        'user_id',
+      ]);
+      expect(printed).toMatchObject({ account_id: admin.account_id, user_id: admin.user_id });
+      const hours = (Date.parse(printed.expires_at!) - Date.now()) / 3_600_000;
+      expect(hours).toBeGreaterThan(23.9);
+      expect(hours).toBeLessThanOrEqual(24);
+      expect((await newVisitor(server.url).get(onServer(admin.password_setup_url))).status).toBe(
+        410,
+      );
+      const password = await setPassword(printed.password_setup_url!);
+      expect(await signsIn(admin.email, password)).toBe(true);
+
+      // For a person, the link and what it is for; on ROSTER_PUBLIC_URL.
+      const text = await roster(['users', 'password-link', '--email', admin.email], {
+        ROSTER_DATABASE_URL: dbUrl,
+        ROSTER_PUBLIC_URL: 'https://roster.example.com',
+      });
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain(admin.user_id);
+      expect(text.stdout).toMatch(
+        /Set the password \(one-time link, valid 24 hours, until \S+Z\): https:\/\/roster\.example\.com\/password\/setup\?token=\S+\n/,
+      );
+    });
+
+    it('works for any active user, an SSO-only member too', async () => {
+      const admin = await bootstrap();
+      const email = uniqueEmail('member');
+      await createUser(admin.api_key, email);
+      const run = await cli('users', 'password-link', '--email', email, '--json');
+      expect(run.code).toBe(0);
+      const password = await setPassword(JSON.parse(run.stdout).password_setup_url);
+      expect(await signsIn(email, password)).toBe(true);
+    });
+
+    it('refuses an unknown, deleted or unregistered user, and an ambiguous email: exit 1 with words', async () => {
+      const admin = await bootstrap();
+      const invited = uniqueEmail('invited');
+      await createUser(admin.api_key, invited, { invite_mode: 'email_link' });
+      const deleted = uniqueEmail('deleted');
+      const gone = await createUser(admin.api_key, deleted);
+      await server.api(admin.api_key, 'DELETE', `/v2/users/${gone.id}`);
+      const shared = uniqueEmail('admin');
+      await bootstrap(shared);
+      await bootstrap(shared, '--another-account');
+
+      const cases: Array<[string, string]> = [
+        [uniqueEmail('nobody'), 'No user with email'],
+        [deleted, 'was deleted'],
+        [invited, 'has not finished registration'],
+        [shared, '--account-id'],
+      ];
+      for (const [email, words] of cases) {
+        const run = await cli('users', 'password-link', '--email', email);
+        expect(run.code, email).toBe(1);
+        expect(run.stderr).toContain(words);
+        expect(run.stdout).toBe('');
+      }
+      const missing = await cli('users', 'password-link');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--email is required');
     });
   });
 
@@ -763,6 +910,17 @@ describeEachDatabase('roster CLI', (database) => {
         expect(banner).toContain('admin@example.com');
         expect(banner).toContain('created the account "Acme Research"');
         expect(banner).toContain('npx roster api-keys create --email admin@example.com');
+        expect(banner).toContain('npx roster users password-link --email admin@example.com');
+        // The admin's one-time link to set a password, on the address the server listens on.
+        const setup = banner.match(
+          /Set the password \(one-time link, valid 24 hours, until \S+Z\): (http:\/\/\S+)/,
+        )?.[1];
+        expect(setup).toBeDefined();
+        expect(new URL(setup!).origin).toBe(new URL(url!).origin);
+        const setupPage = await fetch(setup!);
+        expect(setupPage.status).toBe(200);
+        expect(await setupPage.text()).toContain('admin@example.com');
+        expect(process.output()).not.toContain(new URL(setup!).searchParams.get('token')!);
         const lines = process.output().trim().split('\n');
         for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
         expect(process.output()).not.toContain(key!);

@@ -355,12 +355,12 @@ const CREATE: Case[] = [
     detail: /name/,
   },
   {
-    name: 'custom role',
+    name: 'unknown custom role',
     method: 'POST',
     path: '/v2/users',
     body: withBody({ role: { type: 'custom', id: 'r1' } }),
     status: 400,
-    detail: /custom roles/i,
+    detail: /r1 is not a custom role/,
   },
   {
     name: 'API key in the query string',
@@ -382,12 +382,20 @@ const PATCH: Case[] = [
     status: 400,
   },
   {
-    name: 'PATCH role (mass assignment)',
+    name: 'PATCH role that is no role',
     method: 'PATCH',
     path: (i) => `/v2/users/${i.user}`,
-    body: json({ role: { type: 'predefined', name: 'admin' } }),
+    body: json({ role: { type: 'predefined', name: 'owner' } }),
     status: 400,
     detail: /role/,
+  },
+  {
+    name: 'PATCH role with an unknown custom role',
+    method: 'PATCH',
+    path: (i) => `/v2/users/${i.user}`,
+    body: json({ role: { type: 'custom', id: 'Um9sZTpub3BlCg==' } }),
+    status: 400,
+    detail: /Um9sZTpub3BlCg== is not a custom role/,
   },
   {
     name: 'PATCH email',

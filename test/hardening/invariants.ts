@@ -2,7 +2,8 @@
  * Invariants that must hold after any scenario, checked straight in the database:
  * one user per (account, normalised email); at most one live token per purpose per user;
  * at least one active admin developer per account; at most MAX_WORKING_KEYS working API keys
- * per user; every outbox row pending, processing with a live lease, sent or dead; and no
+ * per user; a user holds a custom role exactly when it names a role of its own account, which is
+ * not deleted while the user is not; every outbox row pending, processing with a live lease, sent or dead; and no
  * plaintext secret anywhere in the database or in the captured logs. And, through
  * snapshotRows and expectNothingCommitted: no committed row from a request that answered 4xx
  * or 5xx.
@@ -12,7 +13,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
 import { MAX_WORKING_KEYS } from '../../src/api-keys/service.js';
 
-const TABLES = ['accounts', 'settings', 'users', 'user_tokens', 'api_keys', 'outbox'];
+const TABLES = ['accounts', 'settings', 'users', 'user_tokens', 'api_keys', 'outbox', 'roles'];
 
 export async function checkInvariants(
   db: Db,
@@ -54,6 +55,21 @@ export async function checkInvariants(
     )
     .execute();
   expect(withoutAdmin, 'at least one active admin developer per account').toEqual([]);
+
+  const badRoles = await k
+    .selectFrom('users as u')
+    .leftJoin('roles as r', 'r.id', 'u.custom_role_id')
+    .select(['u.id', 'u.role', 'u.custom_role_id'])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('u.role', '=', 'custom'), eb('r.id', 'is', null)]),
+        eb.and([eb('u.role', '!=', 'custom'), eb('u.custom_role_id', 'is not', null)]),
+        eb('r.account_id', '!=', eb.ref('u.account_id')),
+        eb.and([eb('r.deleted_at', 'is not', null), eb('u.state', '!=', 'inactive')]),
+      ]),
+    )
+    .execute();
+  expect(badRoles, "custom roles are held only as roles of the user's own account").toEqual([]);
 
   const now = options.now ?? Date.now();
   const overKeyed = await k

@@ -163,6 +163,23 @@ describeEachDatabase('the last active admin developer', (database) => {
         await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
       }
     });
+
+    it(`changing each other's role to member: one 200, the other 403 (${ROUNDS} rounds)`, async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const [a, b] = await twoAdmins();
+        const [ab, ba] = await race(a, b, 'PATCH', {
+          role: { type: 'predefined', name: 'member' },
+        });
+        const statuses = [ab.status, ba.status];
+        expect(statuses.sort(), `round ${round}: ${statuses}`).toEqual([200, 403]);
+        const winner = ab.status === 200 ? a : b;
+        expect((await user(winner, winner.userId)).role).toEqual({
+          type: 'predefined',
+          name: 'admin',
+        });
+        await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
+      }
+    });
   });
 
   it('the only admin developer setting their own is_developer to false: 409, nothing changed', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enumPaths } from '../../src/http/enum-case.js';
+import { enumFields, enumPaths } from '../../src/http/enum-case.js';
 import {
   CreateUserBody,
   CreateUserResponseSchema,
@@ -44,5 +44,25 @@ describe('enum fields are read from the schemas', () => {
       'users.*.status',
     ]);
     expect(paths(ListUsersQuery)).toEqual(['status.*']);
+  });
+});
+
+describe('enum values are read with their paths', () => {
+  it("a user's role name is an enum of the predefined names only: a custom role's name is free text", () => {
+    const fields = enumFields(UserSchema, resolve);
+    const values = (path: string) =>
+      [...fields.find((field) => field.path.join('.') === path)!.values].sort();
+    expect(values('role.name')).toEqual(['admin', 'annotator', 'member']);
+    expect(values('role.type')).toEqual(['custom', 'predefined']);
+  });
+
+  it('branches of a union with an enum at one path give one field with all their values', () => {
+    const union = {
+      anyOf: [
+        { type: 'object', properties: { kind: { enum: ['a'] } } },
+        { type: 'object', properties: { kind: { const: 'b' } } },
+      ],
+    };
+    expect(enumFields(union, resolve)).toEqual([{ path: ['kind'], values: new Set(['a', 'b']) }]);
   });
 });

@@ -56,7 +56,7 @@ describe('validation errors in words', () => {
   it('an empty update names the fields it may change', async () => {
     const response = await roster.api(admin.key, 'PATCH', `/v2/users/${admin.userId}`, {});
     expect(response.status).toBe(400);
-    expect(response.body.detail).toBe('body must give at least one of: name, is_developer');
+    expect(response.body.detail).toBe('body must give at least one of: name, is_developer, role');
   });
 
   it('an out-of-range limit says the range', async () => {

@@ -26,6 +26,11 @@ const CONTRACT: Record<string, [string, number[]]> = {
     [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   ],
   'PUT /v2/api-keys/{api_key_id}/revoke': ['revoke_api_key', [204, 401, 403, 404, 429, 503]],
+  'POST /v2/roles': ['create_role', [201, 400, 401, 403, 409, 413, 415, 429, 503]],
+  'GET /v2/roles': ['list_roles', [200, 400, 401, 403, 429, 503]],
+  'GET /v2/roles/{role_id}': ['get_role', [200, 401, 403, 404, 429, 503]],
+  'PATCH /v2/roles/{role_id}': ['update_role', [200, 400, 401, 403, 404, 409, 413, 415, 429, 503]],
+  'DELETE /v2/roles/{role_id}': ['delete_role', [204, 400, 401, 403, 404, 409, 429, 503]],
   // Roster's own extension: the account's single sign-on provider.
   'GET /v2/sso': ['get_sso', [200, 401, 403, 404, 429, 503]],
   'PUT /v2/sso': ['set_sso', [200, 400, 401, 403, 413, 415, 422, 429, 503]],
@@ -108,6 +113,36 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
     }
   });
 
+  it("documents roles in Arize's shapes, and a user's role as predefined or custom", () => {
+    const body = (path: string, method: string, status: number) =>
+      operation(path, method).responses[status].content['application/json'].schema;
+    expect(refName(body('/v2/roles', 'post', 201))).toBe('Role');
+    expect(refName(body('/v2/roles/{role_id}', 'get', 200))).toBe('Role');
+    expect(refName(body('/v2/roles/{role_id}', 'patch', 200))).toBe('Role');
+    expect(refName(body('/v2/roles', 'get', 200).properties.roles.items)).toBe('Role');
+    const role = schema('Role');
+    expect(role.required.sort()).toEqual([
+      'created_at',
+      'id',
+      'is_predefined',
+      'name',
+      'permissions',
+      'updated_at',
+    ]);
+    expect(role.properties.permissions.items.enum).toEqual(
+      expect.arrayContaining(['user_read', 'user_create', 'project_read', 'dataset_create']),
+    );
+    const query = operation('/v2/roles', 'get').parameters.map((p: any) => p.name);
+    expect(query.sort()).toEqual(['cursor', 'is_predefined', 'limit']);
+
+    const userRole = schema('UserRole');
+    expect(userRole.properties.type.enum).toEqual(['predefined', 'custom']);
+    expect(userRole.properties.id).toBeDefined();
+    expect(userRole.required.sort()).toEqual(['name', 'type']);
+    const patch = operation('/v2/users/{user_id}', 'patch');
+    expect(patch.description).toMatch(/role/);
+  });
+
   it('has the Problem schema of RFC 9457, with field errors', () => {
     const problem = schema('Problem');
     expect(problem.required.sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
@@ -168,7 +203,19 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
     expect(Object.keys(json('/v2/users/{user_id}', 'patch').properties).sort()).toEqual([
       'is_developer',
       'name',
+      'role',
     ]);
+    const createRole = json('/v2/roles', 'post');
+    expect(createRole.required.sort()).toEqual(['name', 'permissions']);
+    expect(createRole.properties.permissions).toMatchObject({ minItems: 1 });
+    expect(createRole.additionalProperties).toBe(false);
+    const updateRole = json('/v2/roles/{role_id}', 'patch');
+    expect(Object.keys(updateRole.properties).sort()).toEqual([
+      'description',
+      'name',
+      'permissions',
+    ]);
+    expect(updateRole.minProperties).toBe(1);
     expect(json('/v2/api-keys', 'post').required.sort()).toEqual(['key_type', 'name']);
     const refresh = json('/v2/api-keys/{api_key_id}/refresh', 'post');
     expect(Object.keys(refresh.properties).sort()).toEqual(['expires_at', 'grace_period_seconds']);
@@ -225,7 +272,7 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
 });
 
 describe('the contract table above', () => {
-  it('lists the eleven operations of the contract, and the three of single sign-on', () => {
-    expect(OPERATIONS).toHaveLength(11 + 3);
+  it('lists the eleven operations of the contract, the five of /v2/roles and the three of /v2/sso', () => {
+    expect(OPERATIONS).toHaveLength(11 + 5 + 3);
   });
 });

@@ -12,6 +12,11 @@ import {
   bulkDeleteUsers,
   createApiKey,
   createClient,
+  createRole,
+  deleteRole,
+  getRole,
+  listRoles,
+  updateRole,
   createUser,
   deleteUser,
   getUser,
@@ -121,7 +126,7 @@ describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
       });
     });
 
-    it('createUser errors: 409 as APIError, custom role and bad email as BadRequestError', async () => {
+    it('createUser errors: 409 as APIError, an unknown custom role and bad email as BadRequestError', async () => {
       const email = uniqueEmail();
       await createUser({ ...member(email), inviteMode: 'NONE' });
       const conflict = await thrown(() => createUser({ ...member(email), inviteMode: 'NONE' }));
@@ -133,7 +138,7 @@ describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
       );
       expect(custom).toBeInstanceOf(BadRequestError);
       expect((custom as BadRequestError).statusCode).toBe(400);
-      expect(custom.message).toMatch(/[Cc]ustom roles are not supported/);
+      expect(custom.message).toMatch(/role-1 is not a custom role of your account/);
 
       const badEmail = await thrown(() =>
         createUser({ ...member('not-an-email'), inviteMode: 'NONE' }),
@@ -483,6 +488,104 @@ describeEachDatabase('official SDK (@arizeai/ax-client)', (database) => {
       expect(error).toBeInstanceOf(AuthenticationError);
       const unknown = await thrown(() => revokeApiKey({ client, apiKeyId: 'nope' }));
       expect(unknown).toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('roles', () => {
+    it('createRole, getRole, updateRole and deleteRole round-trip a custom role', async () => {
+      const name = `Data Scientist ${uniqueEmail()}`;
+      const made = await createRole({
+        client,
+        name,
+        description: 'Reads datasets',
+        permissions: ['PROJECT_READ', 'DATASET_READ', 'USER_READ'],
+      });
+      expect(made).toMatchObject({
+        name,
+        description: 'Reads datasets',
+        permissions: ['PROJECT_READ', 'DATASET_READ', 'USER_READ'],
+        isPredefined: false,
+      });
+      expect(made.createdAt).toBeInstanceOf(Date);
+      expect(made.updatedAt).toBeInstanceOf(Date);
+      expect(decodeId('Role', made.id)).toBeDefined();
+      expect(await getRole({ client, roleId: made.id })).toEqual(made);
+
+      const updated = await updateRole({
+        client,
+        roleId: made.id,
+        description: null,
+        permissions: ['DATASET_READ'],
+      });
+      expect(updated).toMatchObject({ id: made.id, name, permissions: ['DATASET_READ'] });
+      expect(updated).not.toHaveProperty('description');
+
+      await deleteRole({ client, roleId: made.id });
+      const gone = await thrown(() => getRole({ client, roleId: made.id }));
+      expect(gone).toBeInstanceOf(NotFoundError);
+    });
+
+    it('listRoles lists the predefined roles and filters with isPredefined, page by page', async () => {
+      const account = await roster.newAccount();
+      const own = clientFor(account);
+      for (let i = 0; i < 2; i++) {
+        await createRole({ client: own, name: `Role ${i}`, permissions: ['USER_READ'] });
+      }
+      const predefined = await listRoles({ client: own, isPredefined: true });
+      expect(predefined.data.map((role) => [role.name, role.isPredefined])).toEqual([
+        ['admin', true],
+        ['member', true],
+        ['annotator', true],
+      ]);
+      expect(predefined.data[1]!.permissions).toEqual(['USER_READ']);
+      const custom = await listRoles({ client: own, isPredefined: false });
+      expect(custom.data.map((role) => role.name)).toEqual(['Role 0', 'Role 1']);
+
+      const first = await listRoles({ client: own, limit: 4 });
+      expect(first.pagination.hasMore).toBe(true);
+      const rest = await listRoles({ client: own, limit: 4, cursor: first.pagination.nextCursor });
+      expect([...first.data, ...rest.data].map((role) => role.name)).toEqual([
+        'admin',
+        'member',
+        'annotator',
+        'Role 0',
+        'Role 1',
+      ]);
+      expect(rest.pagination.hasMore).toBe(false);
+    });
+
+    it('errors: a duplicate name is an APIError 409, a predefined role a BadRequestError, a member an AuthorizationError', async () => {
+      const name = `Twice ${uniqueEmail()}`;
+      await createRole({ client, name, permissions: ['USER_READ'] });
+      const twice = await thrown(() => createRole({ client, name, permissions: ['USER_READ'] }));
+      expect(twice).toBeInstanceOf(APIError);
+      expect((twice as APIError).statusCode).toBe(409);
+
+      const adminRole = (await listRoles({ client, isPredefined: true })).data[0]!;
+      const change = await thrown(() => updateRole({ client, roleId: adminRole.id, name: 'Mine' }));
+      expect(change).toBeInstanceOf(BadRequestError);
+      expect(change.message).toMatch(/predefined role admin cannot be changed/);
+      const remove = await thrown(() => deleteRole({ client, roleId: adminRole.id }));
+      expect(remove).toBeInstanceOf(BadRequestError);
+
+      const reader = await roster.newCaller(admin, 'member');
+      const refused = await thrown(() => listRoles({ client: clientFor(reader) }));
+      expect(refused).toBeInstanceOf(AuthorizationError);
+    });
+
+    it('createUser and getUser carry a custom role as Arize shows it', async () => {
+      const role = await createRole({
+        client,
+        name: `Holder ${uniqueEmail()}`,
+        permissions: ['USER_READ'],
+      });
+      const user = await createUser({
+        ...member(),
+        role: { type: 'CUSTOM', id: role.id },
+        inviteMode: 'NONE',
+      });
+      expect(user.role).toEqual({ type: 'CUSTOM', id: role.id, name: role.name });
+      expect((await getUser({ client, userId: user.id })).role).toEqual(user.role);
     });
   });
 });

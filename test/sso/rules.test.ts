@@ -88,6 +88,7 @@ describe('passwordSignInAllowed', () => {
     [{ enforced: false }, 'member', true],
     [{ enforced: true }, 'member', false],
     [{ enforced: true }, 'annotator', false],
+    [{ enforced: true }, 'custom', false],
     [{ enforced: true }, 'admin', true],
   ] as const)('sso %j, role %s: %s', (sso, role, allowed) => {
     expect(passwordSignInAllowed(sso, role)).toBe(allowed);

@@ -296,13 +296,13 @@ describeEachDatabase('users API', (database) => {
       });
     });
 
-    it('a custom role is a 400 saying custom roles are not supported yet', async () => {
+    it('a custom role id that is no role of the account is a 400 naming it', async () => {
       const response = await post({
         ...member(uniqueEmail()),
         role: { type: 'custom', id: 'abc' },
       });
       expect(response.status).toBe(400);
-      expect(response.body.detail).toMatch(/custom roles are not supported yet/i);
+      expect(response.body.detail).toBe('role.id abc is not a custom role of your account');
     });
 
     const badBodies: Array<[string, unknown, RegExp]> = [
@@ -481,7 +481,8 @@ describeEachDatabase('users API', (database) => {
       ['whitespace-only name', { name: '  ' }],
       ['256-character name', { name: 'y'.repeat(256) }],
       ['email', { email: 'x@example.com' }],
-      ['role', { role: { type: 'predefined', name: 'admin' } }],
+      ['unknown predefined role', { role: { type: 'predefined', name: 'owner' } }],
+      ['role without a type', { role: { name: 'admin' } }],
       ['id', { id: 'x' }],
       ['status', { status: 'active' }],
       ['null name', { name: null }],
