@@ -1,12 +1,8 @@
 /** Account roles and what each may do. */
 import type { AccountRole, RoleName } from '../db/tables.js';
 
-/**
- * The permissions Roster enforces (a custom role may hold any of Arize's; see roles/rules.ts).
- * SSO_MANAGE (Roster's own: see, set and remove the account's single sign-on provider) is not
- * one of Arize's, so only the admin role holds it.
- */
-export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE' | 'SSO_MANAGE';
+/** The permissions Roster enforces (a custom role may hold any of Arize's; see roles/rules.ts). */
+export type Permission = 'USER_READ' | 'USER_CREATE' | 'USER_UPDATE' | 'USER_DELETE';
 
 export const ENFORCED_PERMISSIONS: readonly Permission[] = [
   'USER_READ',
@@ -16,7 +12,7 @@ export const ENFORCED_PERMISSIONS: readonly Permission[] = [
 ];
 
 export const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
-  admin: ['USER_READ', 'USER_CREATE', 'USER_UPDATE', 'USER_DELETE', 'SSO_MANAGE'],
+  admin: ['USER_READ', 'USER_CREATE', 'USER_UPDATE', 'USER_DELETE'],
   member: ['USER_READ'],
   annotator: [],
 };
@@ -41,6 +37,21 @@ export function hasPermission(holder: RoleHolder, permission: Permission): boole
 /** A holder's role in words, for answers: `admin`, `member`, `annotator` or `a custom role`. */
 export function describeRole(holder: RoleHolder): string {
   return holder.role === 'custom' ? 'a custom role' : holder.role;
+}
+
+/**
+ * Roster's own permissions, beyond Arize's: never part of a role's Arize permissions (so never
+ * listed by /v2/roles nor granted by a custom role), each held by the predefined roles named.
+ * SSO_MANAGE: see, set and remove the account's single sign-on provider.
+ */
+export type RosterPermission = 'SSO_MANAGE';
+
+const ROSTER_PERMISSIONS: Record<RosterPermission, readonly RoleName[]> = {
+  SSO_MANAGE: ['admin'],
+};
+
+export function hasRosterPermission(holder: RoleHolder, permission: RosterPermission): boolean {
+  return holder.role !== 'custom' && ROSTER_PERMISSIONS[permission].includes(holder.role);
 }
 
 /** Who is calling: resolved from the API key (or a session) on every request. */

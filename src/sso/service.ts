@@ -4,7 +4,7 @@
  * Each change runs in one transaction that re-checks its caller.
  */
 import type { Deps } from '../deps.js';
-import { describeRole, hasPermission, type Actor } from '../auth/permissions.js';
+import { describeRole, hasRosterPermission, type Actor } from '../auth/permissions.js';
 import { holdAccount } from '../accounts/store.js';
 import { confirmCaller } from '../users/service.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
@@ -62,7 +62,7 @@ function toSettings(deps: Deps, row: store.SsoProviderRow): SsoSettings {
 }
 
 function requireManage(actor: Actor): void {
-  if (!hasPermission(actor, 'SSO_MANAGE')) {
+  if (!hasRosterPermission(actor, 'SSO_MANAGE')) {
     throw new Forbidden(
       `Your role (${describeRole(actor)}) does not have the SSO_MANAGE permission; only admins manage single sign-on`,
     );

@@ -13,6 +13,7 @@ import {
 } from '../support/identity-provider.js';
 import { openClientSecret } from '../../src/sso/client-secret.js';
 import { decodeId } from '../../src/http/global-id.js';
+import { mintKeyForUser } from '../../src/accounts/service.js';
 import { alertOf, newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
 import {
   emailedLink,
@@ -194,6 +195,29 @@ describeEachDatabase('single sign-on', (database) => {
       }
       const shown = await roster.api(admin.key, 'GET', '/v2/sso');
       expect(shown.body.client_id).toBe('roster');
+    });
+
+    it('a custom role, even with every user permission, does not manage single sign-on', async () => {
+      const role = await roster.api(admin.key, 'POST', '/v2/roles', {
+        name: `User manager ${uniqueEmail()}`,
+        permissions: ['user_read', 'user_create', 'user_update', 'user_delete'],
+      });
+      expect(role.status).toBe(201);
+      const email = uniqueEmail('custom');
+      const created = await roster.api(admin.key, 'POST', '/v2/users', {
+        name: 'Custom Holder',
+        email,
+        role: { type: 'custom', id: role.body.id },
+        invite_mode: 'none',
+      });
+      expect(created.status).toBe(201);
+      const { apiKey } = await mintKeyForUser(roster.server.deps, {
+        email,
+        accountId: admin.accountId,
+      });
+      expect((await roster.api(apiKey, 'GET', '/v2/sso')).status).toBe(403);
+      expect((await roster.api(apiKey, 'DELETE', '/v2/sso')).status).toBe(403);
+      expect((await roster.api(admin.key, 'GET', '/v2/sso')).status).toBe(200);
     });
 
     it('a bad body is a 400 naming the field', async () => {
