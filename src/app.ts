@@ -22,6 +22,7 @@ import {
   UserSchema,
 } from './users/schemas.js';
 import { ApiKeySchema } from './api-keys/routes.js';
+import { SsoSettingsSchema } from './sso/routes.js';
 import { RoleSchema } from './roles/schemas.js';
 import { AuditLogSchema } from './audit/routes.js';
 import { selfServicePages } from './self-service/routes.js';
@@ -95,6 +96,7 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
     UserSchema,
     CreateUserResponseSchema,
     ApiKeySchema,
+    SsoSettingsSchema,
     RoleSchema,
     AuditLogSchema,
   ];

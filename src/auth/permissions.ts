@@ -40,6 +40,21 @@ export function describeRole(holder: RoleHolder): string {
   return holder.role === 'custom' ? 'a custom role' : holder.role;
 }
 
+/**
+ * Roster's own permissions, beyond Arize's: never part of a role's Arize permissions (so never
+ * listed by /v2/roles nor granted by a custom role), each held by the predefined roles named.
+ * SSO_MANAGE: see, set and remove the account's single sign-on provider.
+ */
+export type RosterPermission = 'SSO_MANAGE';
+
+const ROSTER_PERMISSIONS: Record<RosterPermission, readonly RoleName[]> = {
+  SSO_MANAGE: ['admin'],
+};
+
+export function hasRosterPermission(holder: RoleHolder, permission: RosterPermission): boolean {
+  return holder.role !== 'custom' && ROSTER_PERMISSIONS[permission].includes(holder.role);
+}
+
 /** Who is calling: resolved from the API key (or a session) on every request. */
 export interface Actor extends RoleHolder {
   accountId: string;

@@ -36,6 +36,11 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./accounts.js')).accountsCommand,
   },
   {
+    name: 'sso',
+    summary: "Set, show or remove an account's single sign-on provider (sso set|show|remove)",
+    load: async () => (await import('./sso.js')).ssoCommand,
+  },
+  {
     name: 'users',
     summary: "Print a one-time link to set a user's password (users password-link)",
     load: async () => (await import('./users.js')).usersCommand,

@@ -5,6 +5,7 @@ import * as sessions from './migrations/0002-sessions.js';
 import * as emailSearch from './migrations/0003-email-search.js';
 import * as linkTokensById from './migrations/0004-link-tokens-by-id.js';
 import * as keyOwnerNotifications from './migrations/0005-key-owner-notifications.js';
+import * as sso from './migrations/0006-sso.js';
 import * as customRoles from './migrations/0007-custom-roles.js';
 import * as auditLog from './migrations/0008-audit-log.js';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0003-email-search': emailSearch,
   '0004-link-tokens-by-id': linkTokensById,
   '0005-key-owner-notifications': keyOwnerNotifications,
+  '0006-sso': sso,
   '0007-custom-roles': customRoles,
   '0008-audit-log': auditLog,
 };

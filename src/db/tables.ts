@@ -104,6 +104,29 @@ export interface SignInFailuresTable {
   failed_at: number;
 }
 
+export interface SsoProvidersTable {
+  account_id: string;
+  issuer: string;
+  client_id: string;
+  /** AES-256-GCM under a key derived from the server secret (sso/client-secret.ts). */
+  client_secret_sealed: string;
+  client_secret_last4: string;
+  enforced: number;
+  /** The provider's discovery document (JSON), as read when it was configured. */
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SsoLoginsTable {
+  /** SHA-256 of the `state` sent to the provider; the state itself is never stored. */
+  id: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface RolesTable {
   id: string;
   account_id: string;
@@ -163,6 +186,8 @@ export interface Tables {
   outbox: OutboxTable;
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
+  sso_providers: SsoProvidersTable;
+  sso_logins: SsoLoginsTable;
   roles: RolesTable;
   audit_entries: AuditEntriesTable;
   audit_chains: AuditChainsTable;

@@ -8,6 +8,7 @@ import { authenticate, type KeyActor } from '../auth/bearer.js';
 import { DomainError } from '../errors.js';
 import { usersRoutes } from '../users/routes.js';
 import { apiKeysRoutes } from '../api-keys/routes.js';
+import { ssoRoutes } from '../sso/routes.js';
 import { rolesRoutes } from '../roles/routes.js';
 import { auditRoutes } from '../audit/routes.js';
 import { registerEnumCase } from './enum-case.js';
@@ -82,6 +83,7 @@ export const v2Api: FastifyPluginAsync<V2Options> = async (app, { deps, redis })
 
   await app.register(usersRoutes, { deps });
   await app.register(apiKeysRoutes, { deps });
+  await app.register(ssoRoutes, { deps });
   await app.register(rolesRoutes, { deps });
   await app.register(auditRoutes, { deps });
 };

@@ -16,6 +16,8 @@ export interface Page {
   /** Shown at the top of every page: the account the person belongs to, when known. */
   accountName?: string;
   body: Html;
+  /** Where the browser goes at once, without JavaScript (a meta refresh). */
+  refreshTo?: string;
 }
 
 export function layout(page: Page): string {
@@ -26,6 +28,7 @@ export function layout(page: Page): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
+        ${page.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${page.refreshTo}" />` : ''}
         <title>${page.title} · ${heading}</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
       </head>
@@ -39,11 +42,11 @@ export function layout(page: Page): string {
     </html> `.text;
 }
 
-function csrfField(csrf: string): Html {
+export function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />`;
 }
 
-function errorAlert(message: string | undefined): Html {
+export function errorAlert(message: string | undefined): Html {
   return message
     ? html`<div class="alert error" role="alert" id="form-error">${message}</div>`
     : html``;
@@ -162,14 +165,26 @@ export function loginPage(page: LoginPage): Page {
           />
         </div>
         <button type="submit">Sign in</button>
+        <div class="actions">
+          <button type="submit" class="secondary" formaction="/sso/start" formnovalidate>
+            Continue with single sign-on
+          </button>
+        </div>
       </form>
       <p class="links"><a href="${forgot}">Forgot your password?</a></p>`,
   };
 }
 
 export const WRONG_CREDENTIALS = 'The email or password is not correct.';
-export const USE_IDENTITY_PROVIDER =
-  'This account signs in through your organization’s identity provider (single sign-on), not with a password here. Sign in from your identity provider’s portal.';
+/** A person who must sign in with the account's single sign-on (no password, or it is enforced). */
+export const USE_SINGLE_SIGN_ON =
+  'This account signs in with single sign-on, not with a password here. Enter your email and choose “Continue with single sign-on”.';
+/** A person without a password whose account has no single sign-on set up (yet). */
+/** Changing a password one does not have. */
+export const NO_PASSWORD_TO_CHANGE =
+  'You have no password here: you sign in with single sign-on. Ask an admin of your account for a link to choose a password if you need one.';
+export const NO_PASSWORD =
+  'This account has no password here, and single sign-on is not set up for it yet. Ask an admin of your account to set up single sign-on or to send you a link to choose a password.';
 
 export function throttledPage(retryAfterMs: number, accountName?: string): Page {
   const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));

@@ -25,6 +25,9 @@ import * as accountKeys from './account-keys.js';
 import { keyExpiresAt } from './key-expiry.js';
 import * as keyPages from './key-pages.js';
 import { completePasswordSetup, viewPasswordSetup } from './password-setup.js';
+import { finishSsoSignIn, startSsoSignIn } from '../sso/sign-in.js';
+import { SSO_LOGIN_TTL_MS } from '../sso/rules.js';
+import * as ssoPages from '../sso/pages.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,6 +102,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     session: `${prefix}roster_session`,
     csrf: `${prefix}roster_csrf`,
     device: `${prefix}roster_device`,
+    ssoState: `${prefix}roster_sso`,
   };
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
 
@@ -239,12 +243,22 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       });
     switch (result.kind) {
       case 'signed-in':
+        if (result.breakGlass) {
+          request.log.warn(
+            { account_id: result.accountId, user_id: result.breakGlass.userId },
+            'break-glass: an admin signed in with a password while single sign-on is enforced',
+          );
+        }
         startBrowserSession(reply, result);
         return reply.redirect(result.mustChangePassword ? '/password/change' : '/account', 303);
       case 'wrong':
         return show(reply, again({ error: pages.WRONG_CREDENTIALS }), 401);
       case 'sso':
-        return show(reply, again({ error: pages.USE_IDENTITY_PROVIDER }), 401);
+        return show(
+          reply,
+          again({ error: result.configured ? pages.USE_SINGLE_SIGN_ON : pages.NO_PASSWORD }),
+          401,
+        );
       case 'choose-account':
         return show(reply, again({ accounts: result.accounts }));
       case 'throttled':
@@ -260,6 +274,67 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     reply.clearCookie(names.session, cookieOptions);
     const account = accountId ? `account=${accountId}&` : '';
     return reply.redirect(`/login?${account}signed_out=1`, 303);
+  });
+
+  // -------------------------------------------------------------------------------------
+  // Single sign-on (sso/sign-in.ts): the email leads to the account's provider; the provider
+  // sends the browser back to /sso/callback. This browser carries the state it set off with
+  // (an HttpOnly cookie), so a callback started in another browser is refused.
+
+  app.post('/sso/start', { schema: { hide: true } }, async (request, reply) => {
+    const email = field(request.body, 'email').slice(0, 320);
+    const accountId = accountParam(field(request.body, 'account'));
+    const result = await startSsoSignIn(deps, { email, accountId, ip: request.ip });
+    switch (result.kind) {
+      case 'redirect':
+        reply.setCookie(names.ssoState, result.state, {
+          ...cookieOptions,
+          maxAge: SSO_LOGIN_TTL_MS / 1000,
+        });
+        return show(reply, ssoPages.ssoRedirectPage(result.url, result.accountName));
+      case 'choose-account':
+        return show(reply, ssoPages.ssoChooseAccountPage(csrf(request), email, result.accounts));
+      case 'unknown': {
+        const accountName = accountId
+          ? await findAccountName(deps.db.kysely, accountId)
+          : undefined;
+        const page = pages.loginPage({
+          csrf: csrf(request),
+          accountId: accountName ? accountId : undefined,
+          accountName,
+          email,
+          error: ssoPages.SSO_UNKNOWN_EMAIL,
+        });
+        return show(reply, page, 422);
+      }
+      case 'throttled':
+        reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
+        return show(reply, pages.throttledPage(result.retryAfterMs), 429);
+      case 'unavailable':
+        request.log.error('single sign-on: the client secret of an account cannot be opened');
+        return show(reply, ssoPages.ssoUnavailablePage(result.accountName), 503);
+    }
+  });
+
+  app.get('/sso/callback', { schema: { hide: true } }, async (request, reply) => {
+    const browserState = request.cookies[names.ssoState];
+    reply.clearCookie(names.ssoState, cookieOptions);
+    const at = request.url.indexOf('?');
+    const result = await finishSsoSignIn(deps, {
+      query: at >= 0 ? request.url.slice(at + 1) : '',
+      browserState,
+      previousSessionId: web(request).session?.id,
+    });
+    if (result.kind === 'refused') {
+      request.log.warn({ reason: result.reason, detail: result.detail }, 'single sign-on refused');
+      return show(
+        reply,
+        ssoPages.ssoRefusedPage(result.reason, result.accountName),
+        ssoPages.ssoRefusalStatus(result.reason),
+      );
+    }
+    startBrowserSession(reply, result);
+    return reply.redirect(result.finishedInvitation ? '/account?notice=welcome' : '/account', 303);
   });
 
   // -------------------------------------------------------------------------------------
@@ -368,7 +443,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       case 'no-password':
         return show(
           reply,
-          pages.changePasswordPage(session, csrf(request), pages.USE_IDENTITY_PROVIDER),
+          pages.changePasswordPage(session, csrf(request), pages.NO_PASSWORD_TO_CHANGE),
           400,
         );
       case 'throttled':

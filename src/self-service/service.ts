@@ -29,6 +29,8 @@ import * as store from './store.js';
 import { deleteSession } from '../sessions/store.js';
 import type { Origin } from '../audit/origin.js';
 import { recordAudit } from '../audit/record.js';
+import { providersOf } from '../sso/store.js';
+import { passwordSignInAllowed } from '../sso/rules.js';
 
 export interface LinkView {
   tokenId: string;
@@ -48,6 +50,8 @@ export type SignedIn = {
   accountId: string;
   mustChangePassword: boolean;
   deviceCookie: string;
+  /** An admin's password sign-in to an account whose single sign-on is enforced. */
+  breakGlass?: { userId: string };
 };
 
 class LinkNoLongerValid extends Error {}
@@ -168,7 +172,8 @@ export async function acceptInvitation(
 export type SignInResult =
   | SignedIn
   | { kind: 'wrong' }
-  | { kind: 'sso' }
+  /** The person must use single sign-on; `configured`: the account has it set up. */
+  | { kind: 'sso'; configured: boolean }
   | { kind: 'throttled'; retryAfterMs: number }
   | { kind: 'choose-account'; accounts: Array<{ id: string; name: string }> };
 
@@ -220,8 +225,15 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
   if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
 
   // Each account the password may open, oldest membership first: a password or a live
-  // temporary password.
+  // temporary password, where single sign-on is not enforced (or for an admin: break-glass).
+  const providers = await providersOf(
+    deps.db.kysely,
+    candidates.map((c) => c.account_id),
+  );
+  const passwordAllowed = (c: store.SignInCandidate) =>
+    passwordSignInAllowed(providers.get(c.account_id), c.role);
   const checkable = candidates.flatMap((c) => {
+    if (!passwordAllowed(c)) return [];
     if (c.state === 'active' && c.password_hash) {
       return [{ candidate: c, hash: c.password_hash, temporary: false }];
     }
@@ -246,8 +258,12 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
 
   const first = matches[0];
   if (!first) {
-    if (checkable.length === 0 && candidates.some((c) => c.state === 'active' && !c.password_hash))
-      return { kind: 'sso' };
+    const ssoOnly = candidates.filter(
+      (c) => (c.state === 'active' && !c.password_hash) || !passwordAllowed(c),
+    );
+    if (checkable.length === 0 && ssoOnly.length > 0) {
+      return { kind: 'sso', configured: ssoOnly.some((c) => providers.has(c.account_id)) };
+    }
     await recordFailedSignIn(
       deps,
       rules.map((r) => r.key),
@@ -280,7 +296,8 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInResu
     );
     return token;
   });
-  return signedIn(deps, user, sessionToken, first.temporary);
+  const breakGlass = providers.get(user.accountId)?.enforced ? { userId: user.userId } : undefined;
+  return { ...signedIn(deps, user, sessionToken, first.temporary), breakGlass };
 }
 
 /**

@@ -42,6 +42,7 @@ import { isStorableText } from '../text.js';
 import { revokeKeysOfUser } from '../api-keys/store.js';
 import { endSessionsOfUser } from '../sessions/store.js';
 import { recordAudit, type AuditChanges } from '../audit/record.js';
+import { findProvider } from '../sso/store.js';
 
 /** A user's role as answers show it: a predefined role, or a custom one with its name. */
 export type UserRole =
@@ -649,7 +650,12 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
       throw new Invalid('This user has not finished registration; resend the invitation instead');
     }
     if (!row.password_hash) {
-      throw new Invalid('This user signs in through the identity provider and has no password');
+      const sso = await findProvider(trx, actor.accountId);
+      throw new Invalid(
+        sso
+          ? `This user has no password: they sign in with the account's single sign-on (${sso.issuer})`
+          : 'This user has no password, and the account has no single sign-on set up (PUT /v2/sso)',
+      );
     }
     await queuePasswordReset(deps, trx, email, row, now);
     await recordAudit(trx, actor, {

@@ -100,7 +100,7 @@ describe.skipIf(!available)('getting in, in a real browser', () => {
 
     // Before: the admin has no password, and the sign-in page says so.
     await signIn(page, email, strongPassword());
-    expect(await page.getByRole('alert').textContent()).toContain('identity provider');
+    expect(await page.getByRole('alert').textContent()).toContain('single sign-on is not set up');
 
     await page.goto(roster.url + link.pathname + link.search);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(

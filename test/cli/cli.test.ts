@@ -12,6 +12,7 @@ import { decodeId, encodeId } from '../../src/http/global-id.js';
 import { ownDatabase, type OwnDatabase } from '../support/own-database.js';
 import { outboxRow } from '../support/outbox.js';
 import { eventually } from '../support/wait.js';
+import { startIdentityProvider, type IdentityProvider } from '../support/identity-provider.js';
 import { newVisitor } from '../self-service/visitor.js';
 import {
   describeEachDatabase,
@@ -636,6 +637,110 @@ describeEachDatabase('roster CLI', (database) => {
       );
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('No account');
+    });
+  });
+
+  describe('sso', () => {
+    let idp: IdentityProvider;
+    beforeAll(async () => {
+      idp = await startIdentityProvider({
+        clients: [
+          {
+            client_id: 'roster',
+            client_secret: 'cli-client-secret-4321',
+            redirect_uris: ['http://127.0.0.1:3000/sso/callback'],
+          },
+        ],
+      });
+    });
+    afterAll(async () => {
+      await idp?.close();
+    });
+
+    it('set, show and remove do what /v2/sso does; the secret comes from the environment', async () => {
+      const admin = await bootstrap();
+      const withSecret = {
+        ROSTER_DATABASE_URL: dbUrl,
+        ROSTER_SSO_CLIENT_SECRET: 'cli-client-secret-4321',
+      };
+      const account = ['--account-id', admin.account_id];
+      const set = await roster(
+        [
+          'sso',
+          'set',
+          ...account,
+          '--issuer',
+          idp.issuer,
+          '--client-id',
+          'roster',
+          '--enforced',
+          '--json',
+        ],
+        withSecret,
+      );
+      expect(set.stderr).toBe('');
+      expect(set.code).toBe(0);
+      expect(set.stdout).not.toContain('cli-client-secret-4321');
+      const printed = JSON.parse(set.stdout) as Record<string, unknown>;
+      expect(printed).toMatchObject({
+        account_id: admin.account_id,
+        issuer: idp.issuer,
+        client_id: 'roster',
+        client_secret_last4: '4321',
+        enforced: true,
+        redirect_uri: 'http://127.0.0.1:3000/sso/callback',
+      });
+      const api = await server.api(admin.api_key, 'GET', '/v2/sso');
+      expect(api.status).toBe(200);
+      expect(api.body).toMatchObject({
+        issuer: idp.issuer,
+        client_secret_last4: '4321',
+        enforced: true,
+      });
+
+      const shown = await cli('sso', 'show', ...account);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toContain('...4321');
+      expect(shown.stdout).not.toContain('cli-client-secret-4321');
+
+      const removed = await cli('sso', 'remove', ...account);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain('Removed');
+      expect((await server.api(admin.api_key, 'GET', '/v2/sso')).status).toBe(404);
+      const none = await cli('sso', 'show', ...account);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('no single sign-on provider');
+    });
+
+    it('an issuer that cannot be discovered, a missing secret or an unknown account is refused', async () => {
+      const admin = await bootstrap();
+      const account = ['--account-id', admin.account_id];
+      const unreachable = await roster(
+        ['sso', 'set', ...account, '--issuer', 'http://127.0.0.1:9', '--client-id', 'roster'],
+        { ROSTER_DATABASE_URL: dbUrl, ROSTER_SSO_CLIENT_SECRET: 'x-secret' },
+      );
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toContain('Discovery of the issuer http://127.0.0.1:9 failed');
+      const noSecret = await cli(
+        'sso',
+        'set',
+        ...account,
+        '--issuer',
+        idp.issuer,
+        '--client-id',
+        'roster',
+      );
+      expect(noSecret.code).toBe(2);
+      expect(noSecret.stderr).toContain('ROSTER_SSO_CLIENT_SECRET');
+      const unknown = await cli(
+        'sso',
+        'show',
+        '--account-id',
+        encodeId('Account', '01KAXZ6Y3T0000000000000000'),
+      );
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No account');
+      expect((await server.api(admin.api_key, 'GET', '/v2/sso')).status).toBe(404);
     });
   });
 

@@ -51,6 +51,10 @@ const CONTRACT: Record<string, [string, number[]]> = {
     [204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 503],
   ],
   'GET /v2/audit-logs': ['list_audit_logs', [200, 400, 401, 403, 405, 429, 503]],
+  // Roster's own extension: the account's single sign-on provider.
+  'GET /v2/sso': ['get_sso', [200, 400, 401, 403, 404, 405, 429, 503]],
+  'PUT /v2/sso': ['set_sso', [200, 400, 401, 403, 405, 413, 415, 422, 429, 503]],
+  'DELETE /v2/sso': ['delete_sso', [204, 400, 401, 403, 405, 413, 415, 429, 503]],
 };
 
 const OPERATIONS = Object.entries(CONTRACT).map(([route, [operationId, statuses]]) => {
@@ -309,7 +313,7 @@ describeEachDatabase('OpenAPI document, docs and health', (database) => {
 });
 
 describe('the contract table above', () => {
-  it('lists the eleven operations of the contract, the five of /v2/roles and the audit log', () => {
-    expect(OPERATIONS).toHaveLength(17);
+  it('lists the eleven operations of the contract, the five of /v2/roles, the audit log and the three of /v2/sso', () => {
+    expect(OPERATIONS).toHaveLength(11 + 5 + 1 + 3);
   });
 });

@@ -64,10 +64,10 @@ describeEachDatabase('password set-up links', (database) => {
     expect(first.expiresAt - Date.now()).toBeGreaterThan(24 * HOUR - 60_000);
     expect(first.expiresAt - Date.now()).toBeLessThanOrEqual(24 * HOUR);
 
-    // Before: no password, so the sign-in page sends the admin to the identity provider.
+    // Before: no password, and no single sign-on set up for the account: the sign-in page says so.
     const before = await signIn(newVisitor(roster.url), first.email, strongPassword());
     expect(before.status).toBe(401);
-    expect(alertOf(before)).toMatch(/identity provider/);
+    expect(alertOf(before)).toMatch(/single sign-on is not set up/);
     expect(
       (await roster.api(first.key, 'POST', `/v2/users/${first.id}/reset-password`)).status,
     ).toBe(400);

@@ -76,11 +76,11 @@ describeEachDatabase('signing in', (database) => {
     expect((await signIn(newVisitor(roster.url), person.email, long)).status).toBe(303);
   });
 
-  it('an SSO-only user is told to use their identity provider', async () => {
+  it('an SSO-only user of an account without single sign-on is told it is not set up yet', async () => {
     const person = await invite(roster, admin, 'none');
     const page = await signIn(newVisitor(roster.url), person.email, 'Anything-At-All-1');
     expect(page.status).toBe(401);
-    expect(alertOf(page)).toMatch(/identity provider/);
+    expect(alertOf(page)).toMatch(/single sign-on is not set up/);
   });
 
   it('an invited person who has not chosen a password yet cannot sign in', async () => {
