@@ -1,3 +1,4 @@
+import { cliOrigin } from '../audit/origin.js';
 import fs from 'node:fs';
 import { configureSso, removeSso, showSso, type SsoSettings } from '../sso/service.js';
 import { encodeId } from '../http/global-id.js';
@@ -135,7 +136,19 @@ async function set(args: string[]): Promise<number> {
     enforced: options.enforced === true,
   };
   const settings = await withDeps((deps) =>
-    configureSso(deps, { operatorAccountId: accountId }, input),
+    configureSso(
+      deps,
+      {
+        operatorAccountId: accountId,
+        origin: cliOrigin('sso set', {
+          account_id: accountId,
+          issuer: input.issuer,
+          client_id: input.clientId,
+          enforced: input.enforced,
+        }),
+      },
+      input,
+    ),
   );
   if (options.json) printJson(toJson(settings));
   else print(`Single sign-on is set for the account ${accountId}:\n${describeSettings(settings)}`);
@@ -149,7 +162,9 @@ async function show(args: string[]): Promise<number> {
   });
   if (options.help) return printHelp(SHOW_HELP);
   const accountId = required(options['account-id'], '--account-id');
-  const settings = await withDeps((deps) => showSso(deps, { operatorAccountId: accountId }));
+  const settings = await withDeps((deps) =>
+    showSso(deps, { operatorAccountId: accountId, origin: cliOrigin('sso show') }),
+  );
   if (options.json) printJson(toJson(settings));
   else print(describeSettings(settings));
   return 0;
@@ -159,7 +174,12 @@ async function remove(args: string[]): Promise<number> {
   const options = parseOptions(args, { 'account-id': { type: 'string' } });
   if (options.help) return printHelp(REMOVE_HELP);
   const accountId = required(options['account-id'], '--account-id');
-  const { removed } = await withDeps((deps) => removeSso(deps, { operatorAccountId: accountId }));
+  const { removed } = await withDeps((deps) =>
+    removeSso(deps, {
+      operatorAccountId: accountId,
+      origin: cliOrigin('sso remove', { account_id: accountId }),
+    }),
+  );
   print(
     removed
       ? `Removed the single sign-on provider of the account ${accountId}.`

@@ -324,6 +324,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       query: at >= 0 ? request.url.slice(at + 1) : '',
       browserState,
       previousSessionId: web(request).session?.id,
+      origin: pageOrigin(request),
     });
     if (result.kind === 'refused') {
       request.log.warn({ reason: result.reason, detail: result.detail }, 'single sign-on refused');

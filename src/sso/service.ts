@@ -8,6 +8,8 @@ import { describeRole, hasRosterPermission, type Actor } from '../auth/permissio
 import { holdAccount } from '../accounts/store.js';
 import { confirmCaller } from '../users/service.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
+import type { Origin } from '../audit/origin.js';
+import { recordAudit, type AuditAuthor } from '../audit/record.js';
 import { isRowId } from '../db/ids.js';
 import { decodeId } from '../http/global-id.js';
 import { Forbidden, Invalid, NotFound, Unprocessable, type FieldError } from '../errors.js';
@@ -28,7 +30,13 @@ import * as store from './store.js';
  * Who asks: an admin through the API (its key's user, re-checked in the transaction), or the
  * server's operator through the CLI, for the account it names.
  */
-export type SsoCaller = { actor: Actor } | { operatorAccountId: string };
+/** An API caller, or the server's operator on the command line (`origin`: its audit entry's). */
+export type SsoCaller = { actor: Actor } | { operatorAccountId: string; origin: Origin };
+
+/** Who the audit entry of a change names as its author. */
+function authorOf(caller: SsoCaller, accountId: string): AuditAuthor {
+  return 'actor' in caller ? caller.actor : { accountId, userId: null, origin: caller.origin };
+}
 
 export interface SsoSettings {
   accountId: string;
@@ -186,6 +194,21 @@ export async function configureSso(
       updated_at: now,
     };
     await store.saveProvider(trx, row);
+    const shown = (provider: typeof existing) =>
+      provider
+        ? {
+            issuer: provider.issuer,
+            client_id: provider.client_id,
+            client_secret_last4: provider.client_secret_last4,
+            enforced: provider.enforced === 1,
+          }
+        : {};
+    await recordAudit(trx, authorOf(caller, accountId), {
+      operation: 'setSso',
+      at: now,
+      target: { type: 'Account', id: accountId },
+      changes: { before: shown(existing), after: shown(row) },
+    });
     return toSettings(deps, row);
   });
 }
@@ -199,6 +222,14 @@ export async function removeSso(deps: Deps, caller: SsoCaller): Promise<{ remove
   precheck(caller);
   return inTransaction(deps.db, async (trx) => {
     const accountId = await confirmSsoCaller(trx, caller);
-    return { removed: await store.deleteProvider(trx, accountId) };
+    const removed = await store.deleteProvider(trx, accountId);
+    if (removed) {
+      await recordAudit(trx, authorOf(caller, accountId), {
+        operation: 'deleteSso',
+        at: deps.clock(),
+        target: { type: 'Account', id: accountId },
+      });
+    }
+    return { removed };
   });
 }

@@ -8,6 +8,8 @@ import { randomState } from 'openid-client';
 import type { Deps } from '../deps.js';
 import { sha256 } from '../auth/secrets.js';
 import { inTransaction } from '../db/transaction.js';
+import type { Origin } from '../audit/origin.js';
+import { recordAudit } from '../audit/record.js';
 import { holdAccount } from '../accounts/store.js';
 import { deleteSession } from '../sessions/store.js';
 import { startSession } from '../sessions/service.js';
@@ -155,6 +157,8 @@ export interface SsoFinishInput {
   /** The state this browser was given when it set off (its cookie), if any. */
   browserState: string | undefined;
   previousSessionId: string | undefined;
+  /** The callback request, for the sign-in's audit entry. */
+  origin: Origin;
 }
 
 function refused(reason: SsoRefusalReason, detail: string, accountName?: string): SsoRefused {
@@ -254,6 +258,18 @@ export async function finishSsoSignIn(
         trx,
         { accountId, userId: user.id, mustChangePassword: false },
         now,
+      );
+      await recordAudit(
+        trx,
+        { accountId, userId: user.id, origin: input.origin },
+        {
+          operation: 'signInWithSso',
+          at: now,
+          target: { type: 'User', id: user.id },
+          ...(finishedInvitation
+            ? { changes: { before: { status: 'invited' }, after: { status: 'active' } } }
+            : {}),
+        },
       );
       return {
         kind: 'signed-in' as const,

@@ -415,6 +415,52 @@ describeEachDatabase('single sign-on', (database) => {
 
   // -------------------------------------------------------------------------------------
 
+  describe('the audit log', () => {
+    const entries = async (caller: Caller) => {
+      const page = await roster.api(caller.key, 'GET', '/v2/audit-logs?limit=100');
+      expect(page.status).toBe(200);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return page.body.logs as any[];
+    };
+
+    it('setting and removing the provider are entries, the secret in neither', async () => {
+      const owner = await roster.newAccount();
+      await configure(owner, provider);
+      await configure(owner, provider, 'roster', true);
+      expect((await roster.api(owner.key, 'DELETE', '/v2/sso')).status).toBe(204);
+      expect((await roster.api(owner.key, 'DELETE', '/v2/sso')).status).toBe(204);
+      const [removed, enforced, set] = await entries(owner);
+      expect(removed).toMatchObject({
+        operation_name: 'deleteSso',
+        operation_text: 'DELETE /v2/sso',
+      });
+      expect(enforced).toMatchObject({ operation_name: 'setSso', user_id: owner.userId });
+      expect(enforced.changes).toMatchObject({
+        before: { issuer: provider.issuer, enforced: false },
+        after: { issuer: provider.issuer, enforced: true },
+      });
+      expect(set.changes.before).toEqual({});
+      const secret = client('roster').client_secret;
+      expect(JSON.stringify(await entries(owner))).not.toContain(secret);
+      expect(JSON.parse(set.variables).client_secret).toBe('[redacted]');
+    });
+
+    it('a sign-in through the provider is an entry of the person, and finishes an invitation', async () => {
+      const person = await ssoPerson(admin, provider, 'email_link');
+      const { page } = await signInWithSso(roster, provider, person.email, person.email);
+      expect(page.status, page.body).toBe(303);
+      const [entry] = await entries(admin);
+      expect(entry).toMatchObject({
+        user_id: person.id,
+        operation_name: 'signInWithSso',
+        operation_text: 'GET /sso/callback',
+        ip: '127.0.0.1',
+        target: { type: 'User', id: person.id },
+        changes: { before: { status: 'invited' }, after: { status: 'active' } },
+      });
+    });
+  });
+
   describe('refused with a clear page, nothing changed', () => {
     it('an email no account with single sign-on has: the sign-in page again, 422', async () => {
       for (const email of [uniqueEmail('nobody'), '', 'not an email']) {
