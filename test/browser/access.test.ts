@@ -4,43 +4,22 @@
  * signs in with it and makes an API key on /account. Every page passes axe-core; a screenshot
  * of each step is saved under test-output/.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type Page } from 'playwright-core';
 import { bootstrapAccount } from '../../src/accounts/service.js';
+import { chromiumAvailable, launchChromium, look, OUTPUT } from '../support/browser.js';
 import { useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { activePerson, strongPassword } from '../self-service/people.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = path.resolve('test-output');
-
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') {
-  throw new Error(`${CHROMIUM} is required on CI: run scripts/ensure-chromium.sh as root`);
-}
-if (!available) console.warn(`${CHROMIUM} not found; browser tests are skipped`);
-
-describe.skipIf(!available)('getting in, in a real browser', () => {
+describe.skipIf(!chromiumAvailable)('getting in, in a real browser', () => {
   const roster = useRoster('sqlite');
   let admin: Caller;
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
     admin = await roster.newAccount();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -50,14 +29,6 @@ describe.skipIf(!available)('getting in, in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 800, height: 900 }, ...options });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: roster.url });
     return context;
-  }
-
-  /** Saves a screenshot and checks the page with axe-core: no violation of any kind. */
-  async function look(page: Page, name: string) {
-    await page.screenshot({ path: path.join(OUTPUT, name), fullPage: true });
-    const results = await new AxeBuilder({ page }).analyze();
-    const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-    expect(violations, `axe-core on ${name}`).toEqual([]);
   }
 
   async function signIn(page: Page, email: string, password: string) {

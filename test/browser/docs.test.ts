@@ -3,43 +3,23 @@
  * to the API and every operation of /openapi.json, loading nothing from elsewhere, with no
  * Content-Security-Policy violation. A screenshot is saved under test-output/.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium, OUTPUT } from '../support/browser.js';
 import { useRoster } from '../support/roster.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = path.resolve('test-output');
-
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') {
-  throw new Error(`${CHROMIUM} is required on CI: run scripts/ensure-chromium.sh as root`);
-}
-if (!available) console.warn(`${CHROMIUM} not found; browser tests are skipped`);
 
 interface OpenApi {
   info: { title: string };
   paths: Record<string, Record<string, unknown>>;
 }
 
-describe.skipIf(!available)('the API reference in a real browser', () => {
+describe.skipIf(!chromiumAvailable)('the API reference in a real browser', () => {
   const roster = useRoster('sqlite');
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,44 +3,23 @@
  * playwright-core): every invite mode ends with a person who can sign in. A screenshot of each
  * final page is saved under test-output/.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
 import { useRoster, type Caller } from '../support/roster.js';
 import { activePerson, emailedLink, invite, strongPassword } from '../self-service/people.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = path.resolve('test-output');
-
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') {
-  throw new Error(`${CHROMIUM} is required on CI: run scripts/ensure-chromium.sh as root`);
-}
-if (!available) console.warn(`${CHROMIUM} not found; browser tests are skipped`);
-
-describe.skipIf(!available)('the invited person in a real browser', () => {
+describe.skipIf(!chromiumAvailable)('the invited person in a real browser', () => {
   const roster = useRoster('sqlite');
   let admin: Caller;
   let browser: Browser;
   let accountName: string;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
     admin = await roster.newAccount();
     accountName = `Account ${admin.email}`;
     // Each launch runs in a fresh temporary profile (user-data dir) that Playwright removes.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -49,10 +28,6 @@ describe.skipIf(!available)('the invited person in a real browser', () => {
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
     return context.newPage();
-  }
-
-  async function screenshot(page: Page, name: string) {
-    await page.screenshot({ path: path.join(OUTPUT, name), fullPage: true });
   }
 
   async function signIn(page: Page, email: string, password: string) {

@@ -4,29 +4,13 @@
  * that the pages' Content-Security-Policy lets the browser go to the provider. Roster's pages
  * pass axe-core; screenshots under test-output/.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, look } from '../support/browser.js';
 import { startRoster, type Caller, type TestRoster } from '../support/roster.js';
 import { startIdentityProvider, type IdentityProvider } from '../support/identity-provider.js';
 import { invite } from '../self-service/people.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = path.resolve('test-output');
-const available = fs.existsSync(CHROMIUM);
 
 /** A free port, so that Roster's public URL (the redirect URI) is where it listens. */
 function freePort(): Promise<number> {
@@ -40,14 +24,13 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(!available)('single sign-on in a real browser', () => {
+describe.skipIf(!chromiumAvailable)('single sign-on in a real browser', () => {
   let roster: TestRoster;
   let provider: IdentityProvider;
   let admin: Caller;
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
     provider = await startIdentityProvider({
@@ -64,7 +47,7 @@ describe.skipIf(!available)('single sign-on in a real browser', () => {
     });
     admin = await roster.newAccount();
     await configure(admin);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -75,14 +58,6 @@ describe.skipIf(!available)('single sign-on in a real browser', () => {
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
     return context.newPage();
-  }
-
-  /** Saves a screenshot of one of Roster's pages and checks it with axe-core. */
-  async function look(page: Page, name: string) {
-    await page.screenshot({ path: path.join(OUTPUT, name), fullPage: true });
-    const results = await new AxeBuilder({ page }).analyze();
-    const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-    expect(violations, `axe-core on ${name}`).toEqual([]);
   }
 
   async function configure(caller: Caller) {
