@@ -16,7 +16,7 @@ import { createMetrics } from './metrics.js';
 import { fileTransport, smtpTransport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
-import { startAuditRetention, type AuditRetention } from './audit/service.js';
+import { startAuditRetention } from './audit/service.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -123,7 +123,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
-  const auditRetention: AuditRetention = startAuditRetention(deps, app.log, options.auditRetention);
+  const auditRetention = startAuditRetention(deps, app.log, options.auditRetention);
   return {
     app,
     deps,

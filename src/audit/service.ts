@@ -3,6 +3,7 @@
  * retention (the server removes entries older than ROSTER_AUDIT_RETENTION_DAYS). Writing is
  * record.ts. Nothing here knows HTTP.
  */
+import { runEvery, type Background } from '../background.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/connect.js';
@@ -189,37 +190,17 @@ export async function pruneAuditLog(deps: Deps, options: PruneOptions = {}): Pro
   return removed;
 }
 
-export interface AuditRetention {
-  stop(): Promise<void>;
-}
-
 /** The server's retention: at start, then every `intervalMs` (an hour). */
 export function startAuditRetention(
   deps: Deps,
   log: FastifyBaseLogger,
   { intervalMs = 3600_000, batchSize = 1000 }: { intervalMs?: number; batchSize?: number } = {},
-): AuditRetention {
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  function tick(): void {
-    if (stopped || running) return;
-    running = pruneAuditLog(deps, { batchSize })
+): Background {
+  return runEvery(intervalMs, () =>
+    pruneAuditLog(deps, { batchSize })
       .then((removed) => {
         if (removed > 0) log.info({ removed }, 'audit log: removed entries past the retention');
       })
-      .catch((error: unknown) => log.error({ err: error }, 'audit log retention failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  tick();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+      .catch((error: unknown) => log.error({ err: error }, 'audit log retention failed')),
+  );
 }

@@ -10,6 +10,7 @@
  * listing keeps its LIKE as the exact test, so results do not depend on the path. A
  * substring under three characters has no trigram: LIKE alone answers it.
  */
+import { runEvery, type Background } from '../background.js';
 import { sql, type Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../deps.js';
@@ -93,10 +94,6 @@ export async function indexPendingEmails(db: Kysely<Tables>, batchSize: number):
   });
 }
 
-export interface EmailSearchIndexer {
-  stop(): Promise<void>;
-}
-
 export interface IndexerOptions {
   intervalMs: number;
   batchSize: number;
@@ -111,35 +108,16 @@ export function startEmailSearchIndexer(
   deps: Deps,
   log: FastifyBaseLogger,
   { intervalMs = 500, batchSize = 2000 }: Partial<IndexerOptions> = {},
-): EmailSearchIndexer {
+): Background {
   if (deps.db.dialect !== 'sqlite') return { stop: async () => {} };
-  let stopped = false;
-  let running: Promise<void> | undefined;
-
-  async function catchUp(): Promise<void> {
-    while (!stopped && (await indexPendingEmails(deps.db.kysely, batchSize)) === batchSize) {
-      // A long backlog goes in batches, with requests served between them.
-      await new Promise((resolve) => setImmediate(resolve));
+  return runEvery(intervalMs, async (stopped) => {
+    try {
+      while (!stopped() && (await indexPendingEmails(deps.db.kysely, batchSize)) === batchSize) {
+        // A long backlog goes in batches, with requests served between them.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      log.error({ err: error }, 'email search indexing failed');
     }
-  }
-
-  function tick(): void {
-    if (stopped || running) return;
-    running = catchUp()
-      .catch((error: unknown) => log.error({ err: error }, 'email search indexing failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
-
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  tick();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
