@@ -219,8 +219,9 @@ export interface RefreshKeyInput {
 export async function refreshKey(deps: Deps, actor: Actor, keyId: string, input: RefreshKeyInput) {
   const refreshed = await inTransaction(deps.db, async (trx) => {
     const caller = await confirmCaller(trx, actor);
-    const now = deps.clock();
     const old = await findManagedKey(trx, caller, keyId);
+    // Read once the row is locked: a refresh that waited for another sees it as already past.
+    const now = deps.clock();
     if (keyIsRevoked(old, now))
       throw new Invalid('This API key is revoked and cannot be refreshed');
     if (keyIsExpired(old, now))
