@@ -703,7 +703,12 @@ export function personPage(frame: Frame, view: PersonView): Page {
     <h2 id="keys-heading">API keys</h2>
     ${
       keys.length > 0
-        ? html`<div class="table-wrap" role="region" aria-labelledby="keys-heading" tabindex="0">
+        ? html`<div
+            class="table-wrap"
+            role="region"
+            aria-label="${`API keys of ${user.name}`}"
+            tabindex="0"
+          >
             <table>
               <thead>
                 <tr>
