@@ -155,6 +155,7 @@ legend { font-weight: 600; padding: 0; margin-bottom: 0.5rem; }
 .choice { margin-bottom: 0.75rem; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 1rem; }
 table { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
+.table-wrap table { min-width: 44rem; }
 caption { text-align: left; padding: 0.625rem 0.75rem; color: var(--muted); font-size: 0.875rem; }
 th, td { text-align: left; padding: 0.5rem 0.75rem; border-top: 1px solid var(--line); vertical-align: top; }
 thead th { border-top: 0; background: var(--page); font-size: 0.875rem; white-space: nowrap; }

@@ -326,7 +326,7 @@ export async function activeAdminDeveloperIds(
 }
 
 /** How many of the account's newest users the counts of the console's people page read. */
-export const COUNTED_USERS = 10_000;
+export const COUNTED_USERS = 5_000;
 
 export interface StatusCounts {
   active: number;
