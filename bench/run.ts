@@ -530,7 +530,11 @@ async function benchDatabase(
         : scenario.requests({ ...context, runTag: `${context.runTag}-same-work` });
       const run = baselineRuns.get(baseline.name);
       const result = await measureScenario(
-        { service: roster, requests: scenario.requests(context), headers: bearer(key) },
+        {
+          service: roster,
+          requests: scenario.requests(context),
+          headers: scenario.headers?.(context) ?? bearer(key),
+        },
         {
           service: baseline.server === 'bare' ? bare : betterAuth!,
           requests: baselineRequests,

@@ -22,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/server.js';
 import { bootstrapAccount } from '../src/accounts/service.js';
+import { inTransaction } from '../src/db/transaction.js';
+import { startSession } from '../src/sessions/service.js';
 import { newId } from '../src/db/ids.js';
 import type { Deps } from '../src/deps.js';
 import { normalizeEmail } from '../src/users/rules.js';
@@ -48,6 +50,8 @@ export interface SeedResult {
   small: { accountId: string; apiKey: string; users: number; sampleIds: string[] };
   /** The large account's audit entries (beyond its bootstrap's), by sampleIds in turn. */
   auditEntries: number;
+  /** A signed-in session of the large account's admin (its cookie value), for the console. */
+  adminSession: string;
 }
 
 const SAMPLES = 1000;
@@ -229,6 +233,14 @@ export async function seed(
     email: 'bench-small-admin@example.com',
     name: 'Bench Small Admin',
   });
+  // The admin signed in to the pages, as a browser would be after /login.
+  const adminSession = await inTransaction(db, (trx) =>
+    startSession(
+      trx,
+      { accountId: account.accountId, userId: account.userId, mustChangePassword: false },
+      Date.now(),
+    ),
+  );
   await db.close();
 
   const now = Date.now();
@@ -285,6 +297,7 @@ export async function seed(
       sampleIds: sampleRows(smallUsers, smallUsers).map((i) => smallRows[i]!.id),
     },
     auditEntries,
+    adminSession,
   };
   return result;
 }

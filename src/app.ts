@@ -26,6 +26,7 @@ import { SsoSettingsSchema } from './sso/routes.js';
 import { RoleSchema } from './roles/schemas.js';
 import { AuditLogSchema } from './audit/routes.js';
 import { selfServicePages } from './self-service/routes.js';
+import { consolePages } from './console/routes.js';
 import { layout, notFoundPage } from './self-service/pages.js';
 import { loggerOptions } from './http/logging.js';
 import { pendingMigrations } from './db/migrate.js';
@@ -140,6 +141,6 @@ export async function buildApp({ deps, logger, redis }: AppOptions): Promise<Fas
   if (deps.metrics) registerMetrics(app, deps.metrics, routes);
 
   await app.register(v2Api, { prefix: '/v2', deps, redis });
-  await app.register(selfServicePages, { deps });
+  await app.register(selfServicePages, { deps, pages: [consolePages] });
   return app;
 }

@@ -3,7 +3,9 @@ import type { Deps } from '../deps.js';
 import { isRowId, newId } from '../db/ids.js';
 import { inTransaction } from '../db/transaction.js';
 import { decodeId, encodeId } from '../http/global-id.js';
-import { Conflict, Invalid, NotFound } from '../errors.js';
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors.js';
+import type { Actor } from '../auth/permissions.js';
+import { confirmCaller } from '../users/service.js';
 import { checkRoomForKey, issueKey } from '../api-keys/service.js';
 import { emailProblem, normalizeEmail, normalizeName } from '../users/rules.js';
 import { insertUser } from '../users/store.js';
@@ -215,4 +217,45 @@ export async function renameAccount(
     );
   });
   return { accountId, name: name.name };
+}
+
+/**
+ * An admin renames their own account (the console's Account page): the same rule and audit
+ * entry as `roster accounts rename`, with the admin as its author, re-checked in the transaction.
+ */
+export async function renameOwnAccount(
+  deps: Deps,
+  actor: Actor,
+  input: { name: string },
+): Promise<{ name: string }> {
+  requireAdmin(actor);
+  const name = normalizeName(input.name);
+  if ('problem' in name) {
+    throw new Invalid(`name ${name.problem}`, [{ field: 'name', message: name.problem }]);
+  }
+  await inTransaction(deps.db, async (trx) => {
+    requireAdmin(await confirmCaller(trx, actor));
+    const account = await trx
+      .selectFrom('accounts')
+      .select('name')
+      .where('id', '=', actor.accountId)
+      .executeTakeFirstOrThrow();
+    if (account.name === name.name) return;
+    await trx
+      .updateTable('accounts')
+      .set({ name: name.name })
+      .where('id', '=', actor.accountId)
+      .execute();
+    await recordAudit(trx, actor, {
+      operation: 'renameAccount',
+      at: deps.clock(),
+      target: { type: 'Account', id: actor.accountId },
+      changes: { before: { name: account.name }, after: { name: name.name } },
+    });
+  });
+  return { name: name.name };
+}
+
+function requireAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new Forbidden('Only admins may rename the account');
 }

@@ -204,3 +204,13 @@ export function startAuditRetention(
       .catch((error: unknown) => log.error({ err: error }, 'audit log retention failed')),
   );
 }
+
+/** When a user of the caller's account last signed in, for an admin. */
+export async function lastSignIn(
+  deps: Deps,
+  actor: Actor,
+  userId: string,
+): Promise<number | undefined> {
+  if (actor.role !== 'admin') throw new Forbidden('Only admins may read the audit log');
+  return store.lastSignInAt(deps.db.kysely, actor.accountId, userId);
+}

@@ -140,3 +140,21 @@ export async function cutChain(
     .execute();
   return Number(removed.numDeletedRows);
 }
+
+/** When the user last signed in to the pages (with a password or single sign-on), if ever. */
+export async function lastSignInAt(
+  db: Queryable,
+  accountId: string,
+  userId: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('audit_entries')
+    .select('created_at')
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where('operation_name', 'in', ['signIn', 'signInWithSso'])
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.created_at) : undefined;
+}

@@ -18,6 +18,11 @@ export interface Page {
   body: Html;
   /** Where the browser goes at once, without JavaScript (a meta refresh). */
   refreshTo?: string;
+  /** A wide page (the console's tables) with its navigation under the heading. */
+  wide?: boolean;
+  nav?: Html;
+  /** A script from 'self' that enhances the page (it works without it). */
+  script?: string;
 }
 
 export function layout(page: Page): string {
@@ -32,12 +37,14 @@ export function layout(page: Page): string {
         <title>${page.title} · ${heading}</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
       </head>
-      <body>
+      <body${page.wide ? html` class="wide"` : ''}>
         <header class="brand">
           <span class="account">${heading}</span>
           ${page.accountName ? html`<span class="product">${PRODUCT}</span>` : ''}
+          ${page.nav ?? ''}
         </header>
         <main id="main">${page.body}</main>
+        ${page.script ? html`<script src="${page.script}"></script>` : ''}
       </body>
     </html> `.text;
 }
@@ -114,6 +121,8 @@ export interface LoginPage {
   notice?: string;
   /** When the password opened several accounts: the person picks one. */
   accounts?: Array<{ id: string; name: string }>;
+  /** Where to go once signed in (a console page that sent the person here). */
+  next?: string;
 }
 
 export function loginPage(page: LoginPage): Page {
@@ -142,6 +151,7 @@ export function loginPage(page: LoginPage): Page {
       ${okAlert(page.notice)} ${errorAlert(page.error)}
       <form method="post" action="/login">
         ${csrfField(page.csrf)} ${chooser}
+        ${page.next ? html`<input type="hidden" name="next" value="${page.next}" />` : ''}
         <div class="field">
           <label for="email">Email</label>
           <input

@@ -43,13 +43,44 @@ interface WebContext {
   csrfCookieSent: boolean;
 }
 
+/** What other page plugins registered inside this one (the console) use of its session and forms. */
+export interface WebAccess {
+  session(request: FastifyRequest): Session | undefined;
+  /** The CSRF token a form of this page carries. */
+  csrf(request: FastifyRequest): string;
+  show(reply: FastifyReply, page: pages.Page, status?: number): FastifyReply;
+}
+
+export interface PagesOptions {
+  deps: Deps;
+  web: WebAccess;
+}
+
 export interface SelfServiceOptions {
   deps: Deps;
+  /**
+   * More pages, registered inside this plugin so that its cookies, session, CSRF check and
+   * headers apply to them too (app.ts passes the console).
+   */
+  pages?: FastifyPluginAsync<PagesOptions>[];
+}
+
+/** The pages' Content-Security-Policy; a page that runs its script adds script-src 'self'. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * Where /login sends a person after signing in, when a console page sent them there: a path
+ * under /admin, never another site (no `//`, no scheme).
+ */
+export function safeNext(value: string): string | undefined {
+  return /^\/admin(?:[/?][A-Za-z0-9_\-./?=&%+]*)?$/.test(value) && !value.includes('//')
+    ? value
+    : undefined;
 }
 
 const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': PAGE_CSP,
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -91,7 +122,10 @@ function show(reply: FastifyReply, page: pages.Page, status = 200): FastifyReply
   return reply.code(status).type('text/html; charset=utf-8').send(pages.layout(page));
 }
 
-export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (app, { deps }) => {
+export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (
+  app,
+  { deps, pages: morePages = [] },
+) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(cookie);
 
@@ -170,9 +204,11 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
     const retry =
       path === '/logout' || path.startsWith('/account/')
         ? '/account'
-        : token
-          ? `${path}?token=${encodeURIComponent(token)}`
-          : path;
+        : path.startsWith('/admin')
+          ? '/admin'
+          : token
+            ? `${path}?token=${encodeURIComponent(token)}`
+            : path;
     return show(reply, pages.csrfFailedPage(retry), 403);
   });
 
@@ -214,10 +250,14 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
   }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
-    if (web(request).session) return reply.redirect('/account', 303);
+    const next = safeNext(query(request, 'next'));
+    if (web(request).session) return reply.redirect(next ?? '/account', 303);
     const { accountId, accountName } = await knownAccount(query(request, 'account'));
     const notice = query(request, 'signed_out') ? pages.SIGNED_OUT : undefined;
-    return show(reply, pages.loginPage({ csrf: csrf(request), accountId, accountName, notice }));
+    return show(
+      reply,
+      pages.loginPage({ csrf: csrf(request), accountId, accountName, notice, next }),
+    );
   });
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
@@ -233,9 +273,11 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       previousSessionId: web(request).session?.id,
       origin: formOrigin(request, ['email', 'password', 'account']),
     });
+    const next = safeNext(field(request.body, 'next'));
     const again = (extra: Partial<pages.LoginPage>) =>
       pages.loginPage({
         csrf: csrf(request),
+        next,
         accountId: accountName ? accountId : undefined,
         accountName,
         email: email.slice(0, 320),
@@ -250,7 +292,10 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
           );
         }
         startBrowserSession(reply, result);
-        return reply.redirect(result.mustChangePassword ? '/password/change' : '/account', 303);
+        return reply.redirect(
+          result.mustChangePassword ? '/password/change' : (next ?? '/account'),
+          303,
+        );
       case 'wrong':
         return show(reply, again({ error: pages.WRONG_CREDENTIALS }), 401);
       case 'sso':
@@ -608,4 +653,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (a
       return reply.redirect('/account?notice=key-revoked', 303);
     }),
   );
+
+  const access: WebAccess = { session: (request) => web(request).session, csrf, show };
+  for (const plugin of morePages) await app.register(plugin, { deps, web: access });
 };

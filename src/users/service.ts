@@ -696,3 +696,9 @@ export async function queuePasswordReset(
     now,
   );
 }
+
+/** Counts of the account's users by status, read as countNewestByStatus says. */
+export async function countUsers(deps: Deps, actor: Actor): Promise<store.StatusCounts> {
+  require(actor, 'USER_READ');
+  return store.countNewestByStatus(deps.db.kysely, actor.accountId, deps.clock());
+}

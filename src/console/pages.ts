@@ -1,0 +1,1031 @@
+/**
+ * The console's pages, as functions of what they show, in the layout and stylesheet of the
+ * other pages (self-service/pages.ts). Plain HTML forms that work without JavaScript; every
+ * input has a label, and a refusal is shown in words next to the field it concerns.
+ */
+import type { ApiKeysTable, AuditEntriesTable } from '../db/tables.js';
+import type { FieldError } from '../errors.js';
+import { encodeId } from '../http/global-id.js';
+import { isoTime } from '../http/time.js';
+import { html, type Html } from '../html.js';
+import type { UndeliveredEmail } from '../mail/outbox.js';
+import { csrfField, errorAlert, type Page } from '../self-service/pages.js';
+import type { Session } from '../sessions/service.js';
+import type { SsoSettings } from '../sso/service.js';
+import type { StatusCounts } from '../users/store.js';
+import type { InviteMode, UserStatus } from '../users/rules.js';
+import type { User } from '../users/service.js';
+import type { ConsoleAccess } from './access.js';
+
+export const CONSOLE_SCRIPT_PATH = '/assets/console.js';
+
+/**
+ * Copy buttons (hidden without JavaScript) copy the text of the element they name; a form
+ * marked data-confirm asks before it is sent.
+ */
+export const CONSOLE_SCRIPT = `
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  const source = document.getElementById(button.dataset.copy);
+  const status = document.getElementById(button.dataset.status);
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      status.textContent = 'Copied to the clipboard.';
+    } catch {
+      window.getSelection().selectAllChildren(source);
+      status.textContent = 'Your browser did not allow copying: the text is selected, copy it now.';
+    }
+  });
+}
+for (const form of document.querySelectorAll('form[data-confirm]')) {
+  form.addEventListener('submit', (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+`;
+
+export type Section = 'people' | 'invite' | 'audit' | 'account';
+
+export interface Frame {
+  session: Session;
+  csrf: string;
+  access: ConsoleAccess;
+}
+
+const STATUS_WORDS: Record<UserStatus, string> = {
+  active: 'Active',
+  invited: 'Invited',
+  expired: 'Invitation expired',
+};
+
+export const PREDEFINED_ROLE_WORDS: Record<string, string> = {
+  admin: 'Admin',
+  member: 'Member',
+  annotator: 'Annotator',
+};
+
+function roleWords(user: User): string {
+  return user.role.type === 'custom'
+    ? user.role.name
+    : (PREDEFINED_ROLE_WORDS[user.role.name] ?? user.role.name);
+}
+
+export function when(ms: number): Html {
+  const iso = isoTime(ms);
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
+function nav(frame: Frame, current: Section): Html {
+  const item = (section: Section, href: string, label: string) =>
+    html`<li>
+      <a href="${href}" ${section === current ? html`aria-current="page"` : ''}>${label}</a>
+    </li>`;
+  const manage = frame.access === 'manage';
+  return html`<nav class="console-nav" aria-label="Console">
+    <ul>
+      ${item('people', '/admin', 'People')}
+      ${manage ? item('invite', '/admin/invite', 'Invite') : ''}
+      ${manage ? item('audit', '/admin/audit', 'Audit log') : ''}
+      ${manage ? item('account', '/admin/account', 'Account') : ''}
+      <li><a href="/account">Your account</a></li>
+    </ul>
+    <form method="post" action="/logout">
+      ${csrfField(frame.csrf)}
+      <button type="submit" class="secondary small">Sign out</button>
+    </form>
+  </nav>`;
+}
+
+function consolePage(frame: Frame, section: Section, title: string, body: Html): Page {
+  return {
+    title,
+    accountName: frame.session.accountName,
+    wide: true,
+    nav: nav(frame, section),
+    script: CONSOLE_SCRIPT_PATH,
+    body,
+  };
+}
+
+function okNotice(message: string | undefined): Html {
+  return message ? html`<div class="alert ok" role="status">${message}</div>` : html``;
+}
+
+/** The error of one field, shown under it, and the attributes that tie the field to it. */
+function fieldError(errors: readonly FieldError[] | undefined, field: string) {
+  const found = errors?.find((e) => e.field === field);
+  const id = `${field}-error`;
+  return {
+    message: found ? html`<span class="field-error" id="${id}">${found.message}</span>` : html``,
+    attributes: found ? html` aria-invalid="true" aria-describedby="${id}"` : html``,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Refused
+
+export function refusedPage(session: Session, reason: string): Page {
+  return {
+    title: 'No access to the console',
+    accountName: session.accountName,
+    body: html`<h1>You cannot use the console</h1>
+      <p>${reason}</p>
+      <p>Ask an admin of ${session.accountName} if you need access.</p>
+      <div class="actions">
+        <a class="button secondary" href="/account">Go to your account</a>
+      </div>`,
+  };
+}
+
+/** A request the console refuses outside a form: what is wrong, and the way back. */
+export function problemPage(session: Session, status: number, message: string): Page {
+  return {
+    title: status === 404 ? 'Not found' : 'Not possible',
+    accountName: session.accountName,
+    body: html`<h1>${status === 404 ? 'Not found' : 'This could not be done'}</h1>
+      <p>${message}</p>
+      <div class="actions"><a class="button secondary" href="/admin">Back to people</a></div>`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// People
+
+export interface PeopleView {
+  users: User[];
+  counts: StatusCounts;
+  countedAtMost: number;
+  email: string;
+  status: UserStatus | '';
+  nextHref?: string;
+  firstHref?: string;
+  notice?: string;
+  error?: string;
+}
+
+function counts(view: PeopleView): Html {
+  const partial = view.counts.counted >= view.countedAtMost;
+  const item = (label: string, value: number) =>
+    html`<div class="stat">
+      <dt>${label}</dt>
+      <dd>${value.toLocaleString('en-US')}</dd>
+    </div>`;
+  return html`<dl class="stats" aria-describedby="counts-note">
+      ${item('Active', view.counts.active)} ${item('Invited', view.counts.invited)}
+      ${item('Invitation expired', view.counts.expired)}
+    </dl>
+    <p class="hint" id="counts-note">
+      ${
+        partial
+          ? `Counted among the newest ${view.countedAtMost.toLocaleString('en-US')} people: the account has more, so these are not its totals.`
+          : 'Everyone in the account, counted now.'
+      }
+    </p>`;
+}
+
+export function peoplePage(frame: Frame, view: PeopleView): Page {
+  const statusOption = (value: UserStatus | '', label: string) =>
+    html`<option value="${value}" ${view.status === value ? 'selected' : ''}>${label}</option>`;
+  const rows = view.users.map(
+    (user) =>
+      html`<tr>
+        <th scope="row"><a href="/admin/users/${user.id}">${user.name}</a></th>
+        <td>${user.email}</td>
+        <td>${roleWords(user)}</td>
+        <td><span class="badge ${user.status}">${STATUS_WORDS[user.status]}</span></td>
+        <td>${user.isDeveloper ? 'Yes' : 'No'}</td>
+        <td>${when(user.createdAt)}</td>
+      </tr>`,
+  );
+  const filtered = view.email !== '' || view.status !== '';
+  const table =
+    view.users.length > 0
+      ? html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
+          <table>
+            <caption id="people-caption">
+              ${filtered ? 'People matching your search' : 'People, oldest first'}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Developer</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows}
+            </tbody>
+          </table>
+        </div>`
+      : html`<p class="empty">${filtered ? 'Nobody matches this search.' : 'Nobody here yet.'}</p>`;
+  return consolePage(
+    frame,
+    'people',
+    'People',
+    html`<div class="title-row">
+        <h1>People</h1>
+        ${frame.access === 'manage' ? html`<a class="button inline" href="/admin/invite">Invite someone</a>` : ''}
+      </div>
+      ${frame.access === 'read' ? html`<p class="lead">You can see the people of this account; only admins can change them.</p>` : ''}
+      ${okNotice(view.notice)} ${errorAlert(view.error)} ${counts(view)}
+      <form method="get" action="/admin" class="filters" role="search">
+        <div class="field">
+          <label for="email">Search by email</label>
+          <input id="email" name="email" type="search" value="${view.email}" maxlength="254" />
+        </div>
+        <div class="field">
+          <label for="status">Status</label>
+          <select id="status" name="status">
+            ${statusOption('', 'Any status')} ${statusOption('active', 'Active')}
+            ${statusOption('invited', 'Invited')} ${statusOption('expired', 'Invitation expired')}
+          </select>
+        </div>
+        <button type="submit" class="inline">Search</button>
+      </form>
+      ${table}
+      <nav class="pager" aria-label="Pages">
+        ${view.firstHref ? html`<a href="${view.firstHref}">First page</a>` : ''}
+        ${view.nextHref ? html`<a href="${view.nextHref}" rel="next">Next page</a>` : ''}
+      </nav>`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Invite
+
+export interface RoleChoice {
+  /** `predefined:member` or `custom:<id>`. */
+  value: string;
+  label: string;
+}
+
+export interface InviteForm {
+  name: string;
+  email: string;
+  role: string;
+  isDeveloper: boolean;
+  inviteMode: InviteMode;
+}
+
+export const EMPTY_INVITE: InviteForm = {
+  name: '',
+  email: '',
+  role: 'predefined:member',
+  isDeveloper: true,
+  inviteMode: 'email_link',
+};
+
+const MODE_SENTENCES: Record<InviteMode, { label: string; sentence: string }> = {
+  email_link: {
+    label: 'Email a link',
+    sentence: 'We email them a link; they choose their own password with it.',
+  },
+  temporary_password: {
+    label: 'Temporary password',
+    sentence:
+      'You get a password to give them yourself, shown once; they replace it when they first sign in.',
+  },
+  none: {
+    label: 'No invitation (single sign-on)',
+    sentence:
+      'They are a member at once and sign in with the account’s single sign-on; nothing is sent.',
+  },
+};
+
+export function invitePage(
+  frame: Frame,
+  input: {
+    form: InviteForm;
+    roles: RoleChoice[];
+    invitationDays: number;
+    error?: string;
+    errors?: FieldError[];
+  },
+): Page {
+  const { form } = input;
+  const name = fieldError(input.errors, 'name');
+  const email = fieldError(input.errors, 'email');
+  const role = fieldError(input.errors, 'role');
+  const modes = (Object.keys(MODE_SENTENCES) as InviteMode[]).map((mode) => {
+    const words = MODE_SENTENCES[mode];
+    const sentence =
+      mode === 'email_link'
+        ? `${words.sentence} The link lasts ${input.invitationDays} ${input.invitationDays === 1 ? 'day' : 'days'}.`
+        : words.sentence;
+    return html`<div class="choice">
+      <input
+        type="radio"
+        id="mode-${mode}"
+        name="invite_mode"
+        value="${mode}"
+        aria-describedby="mode-${mode}-hint"
+        ${form.inviteMode === mode ? 'checked' : ''}
+      />
+      <label for="mode-${mode}">${words.label}</label>
+      <span class="hint" id="mode-${mode}-hint">${sentence}</span>
+    </div>`;
+  });
+  return consolePage(
+    frame,
+    'invite',
+    'Invite someone',
+    html`<h1>Invite someone</h1>
+      ${errorAlert(input.error)}
+      <form method="post" action="/admin/invite" class="narrow">
+        ${csrfField(frame.csrf)}
+        <div class="field">
+          <label for="name">Name</label>
+          <input
+            id="name"
+            name="name"
+            type="text"
+            required
+            maxlength="255"
+            autocomplete="off"
+            value="${form.name}"
+            ${name.attributes}
+          />
+          ${name.message}
+        </div>
+        <div class="field">
+          <label for="email">Email</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            required
+            maxlength="254"
+            autocomplete="off"
+            value="${form.email}"
+            ${email.attributes}
+          />
+          ${email.message}
+        </div>
+        <div class="field">
+          <label for="role">Role</label>
+          <select id="role" name="role" ${role.attributes}>
+            ${input.roles.map(
+              (choice) =>
+                html`<option
+                  value="${choice.value}"
+                  ${choice.value === form.role ? 'selected' : ''}
+                >
+                  ${choice.label}
+                </option>`,
+            )}
+          </select>
+          ${role.message}
+        </div>
+        <div class="field checkbox">
+          <input
+            id="is_developer"
+            name="is_developer"
+            type="checkbox"
+            value="yes"
+            aria-describedby="developer-hint"
+            ${form.isDeveloper ? 'checked' : ''}
+          />
+          <label for="is_developer">Developer</label>
+          <span class="hint" id="developer-hint"
+            >A developer may use the API with keys of their own.</span
+          >
+        </div>
+        <fieldset class="field">
+          <legend>How they get in</legend>
+          ${modes}
+        </fieldset>
+        <button type="submit">Invite</button>
+      </form>`,
+  );
+}
+
+export type InviteOutcome =
+  | { kind: 'temporary_password'; user: User; password: string }
+  | { kind: 'email_link'; user: User }
+  | { kind: 'none'; user: User }
+  | { kind: 'already-invited'; user: User }
+  | { kind: 'activated'; user: User };
+
+export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
+  const { user } = outcome;
+  const person = html`<a href="/admin/users/${user.id}">${user.name}</a>`;
+  const again = html`<div class="actions row">
+    <a class="button" href="/admin/invite">Invite someone else</a>
+    <a class="button secondary" href="/admin">Back to people</a>
+  </div>`;
+  switch (outcome.kind) {
+    case 'temporary_password':
+      return consolePage(
+        frame,
+        'invite',
+        'Temporary password',
+        html`<h1>${user.name} is invited</h1>
+          <div class="alert warning" role="alert">
+            This temporary password is shown only this once. Copy it now and give it to ${user.name}
+            in a safe way; they will choose their own password when they first sign in.
+          </div>
+          <div class="field">
+            <span class="label" id="secret-label">Temporary password for ${user.email}</span>
+            <code class="secret" id="secret" aria-labelledby="secret-label"
+              >${outcome.password}</code
+            >
+            <span class="hint">Click the password to select all of it, then copy it.</span>
+          </div>
+          <button
+            type="button"
+            class="secondary"
+            data-copy="secret"
+            data-status="copy-status"
+            hidden
+          >
+            Copy the password
+          </button>
+          <p class="copy-status" id="copy-status" role="status"></p>
+          <p>See ${person}.</p>
+          ${again}`,
+      );
+    case 'email_link':
+      return consolePage(
+        frame,
+        'invite',
+        'Invitation sent',
+        html`<h1>${user.name} is invited</h1>
+          <div class="alert ok" role="status">
+            The invitation email to ${user.email} is on its way. Its delivery shows on the Account
+            page until it is sent.
+          </div>
+          <p>See ${person}.</p>
+          ${again}`,
+      );
+    case 'none':
+      return consolePage(
+        frame,
+        'invite',
+        'Member added',
+        html`<h1>${user.name} is a member</h1>
+          <div class="alert ok" role="status">
+            ${user.email} is active now and signs in with the account’s single sign-on. No email was
+            sent.
+          </div>
+          <p>See ${person}.</p>
+          ${again}`,
+      );
+    case 'already-invited':
+      return consolePage(
+        frame,
+        'invite',
+        'Already invited',
+        html`<h1>${user.name} was already invited</h1>
+          <div class="alert ok" role="status">
+            ${user.email} has an invitation that is still valid, so nothing was changed and nothing
+            new was sent. To send the invitation again, use “Resend invitation” on their page.
+          </div>
+          <p>See ${person}.</p>
+          ${again}`,
+      );
+    case 'activated':
+      return consolePage(
+        frame,
+        'invite',
+        'Member added',
+        html`<h1>${user.name} is a member</h1>
+          <div class="alert ok" role="status">
+            ${user.email} had been invited; their invitation is replaced and they are active now,
+            signing in with the account’s single sign-on.
+          </div>
+          <p>See ${person}.</p>
+          ${again}`,
+      );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A person
+
+export interface PersonView {
+  user: User;
+  invitationExpiresAt: number | null;
+  lastSignInAt?: number;
+  keys?: ApiKeysTable[];
+  entries?: AuditEntriesTable[];
+  roles: RoleChoice[];
+  notice?: string;
+  error?: string;
+  errors?: FieldError[];
+  form?: { name: string; role: string; isDeveloper: boolean };
+}
+
+function roleValue(user: User): string {
+  return user.role.type === 'custom' ? `custom:${user.role.id}` : `predefined:${user.role.name}`;
+}
+
+function keyRow(frame: Frame, userId: string, key: ApiKeysTable): Html {
+  return html`<tr>
+    <th scope="row">${key.name}</th>
+    <td><code>${key.redacted_key}</code></td>
+    <td>${when(key.created_at)}</td>
+    <td>${key.last_used_at !== null ? when(key.last_used_at) : 'Never'}</td>
+    <td>
+      <form
+        method="post"
+        action="/admin/users/${userId}/keys/revoke"
+        data-confirm="Revoke the key ${key.name}? It stops working at once."
+      >
+        ${csrfField(frame.csrf)}
+        <input type="hidden" name="key" value="${encodeId('ApiKey', key.id)}" />
+        <button type="submit" class="danger small">
+          Revoke<span class="visually-hidden"> ${key.name}</span>
+        </button>
+      </form>
+    </td>
+  </tr>`;
+}
+
+function entryRows(entries: AuditEntriesTable[], withUser: boolean): Html {
+  return html`${entries.map(
+    (entry) =>
+      html`<tr>
+        <td>${when(Number(entry.created_at))}</td>
+        <th scope="row">${entry.operation_name}</th>
+        <td><code>${entry.operation_text}</code></td>
+        ${withUser ? html`<td>${entry.user_id ? html`<a href="/admin/users/${entry.user_id}">${entry.user_id}</a>` : 'Operator'}</td>` : ''}
+        <td>${entry.target_type ? `${entry.target_type} ${entry.target_id ?? ''}` : ''}</td>
+        <td>${entry.ip ?? ''}</td>
+      </tr>`,
+  )}`;
+}
+
+function entriesTable(entries: AuditEntriesTable[], caption: string, withUser: boolean): Html {
+  return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0">
+    <table>
+      <caption>
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Operation</th>
+          <th scope="col">Request</th>
+          ${withUser ? html`<th scope="col">By</th>` : ''}
+          <th scope="col">About</th>
+          <th scope="col">Address</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${entryRows(entries, withUser)}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export function personPage(frame: Frame, view: PersonView): Page {
+  const { user } = view;
+  const manage = frame.access === 'manage';
+  const form = view.form ?? {
+    name: user.name,
+    role: roleValue(user),
+    isDeveloper: user.isDeveloper,
+  };
+  const name = fieldError(view.errors, 'name');
+  const role = fieldError(view.errors, 'role');
+  const developer = fieldError(view.errors, 'is_developer');
+  const facts = html`<dl class="facts">
+    <dt>Email</dt>
+    <dd>${user.email}</dd>
+    <dt>Status</dt>
+    <dd><span class="badge ${user.status}">${STATUS_WORDS[user.status]}</span></dd>
+    ${
+      user.status !== 'active'
+        ? html`<dt>Invitation ${user.status === 'expired' ? 'expired' : 'expires'}</dt>
+            <dd>
+              ${view.invitationExpiresAt !== null ? when(view.invitationExpiresAt) : 'No invitation'}
+            </dd>`
+        : ''
+    }
+    <dt>Role</dt>
+    <dd>${roleWords(user)}</dd>
+    <dt>Developer</dt>
+    <dd>${user.isDeveloper ? 'Yes' : 'No'}</dd>
+    <dt>Created</dt>
+    <dd>${when(user.createdAt)}</dd>
+    ${
+      manage
+        ? html`<dt>Last sign-in</dt>
+            <dd>
+              ${view.lastSignInAt !== undefined ? when(view.lastSignInAt) : 'Never signed in to the pages'}
+            </dd>`
+        : ''
+    }
+  </dl>`;
+  if (!manage) {
+    return consolePage(
+      frame,
+      'people',
+      user.name,
+      html`<h1>${user.name}</h1>
+        ${facts}
+        <p class="links"><a href="/admin">Back to people</a></p>`,
+    );
+  }
+  const edit = html`<section aria-labelledby="edit-heading">
+    <h2 id="edit-heading">Change</h2>
+    <form method="post" action="/admin/users/${user.id}" class="narrow">
+      ${csrfField(frame.csrf)}
+      <div class="field">
+        <label for="name">Name</label>
+        <input
+          id="name"
+          name="name"
+          type="text"
+          required
+          maxlength="255"
+          value="${form.name}"
+          ${name.attributes}
+        />
+        ${name.message}
+      </div>
+      <div class="field">
+        <label for="role">Role</label>
+        <select id="role" name="role" ${role.attributes}>
+          ${view.roles.map(
+            (choice) =>
+              html`<option value="${choice.value}" ${choice.value === form.role ? 'selected' : ''}>
+                ${choice.label}
+              </option>`,
+          )}
+        </select>
+        ${role.message}
+      </div>
+      <div class="field checkbox">
+        <input
+          id="is_developer"
+          name="is_developer"
+          type="checkbox"
+          value="yes"
+          ${form.isDeveloper ? 'checked' : ''}
+          ${developer.attributes}
+        />
+        <label for="is_developer">Developer</label>
+        <span class="hint">A developer may use the API with keys of their own.</span>
+        ${developer.message}
+      </div>
+      <button type="submit">Save changes</button>
+    </form>
+  </section>`;
+  const actions = html`<section aria-labelledby="actions-heading">
+    <h2 id="actions-heading">Access</h2>
+    <div class="actions row">
+      ${
+        user.status === 'invited'
+          ? html`<form method="post" action="/admin/users/${user.id}/resend">
+              ${csrfField(frame.csrf)}
+              <button type="submit" class="secondary">Resend invitation</button>
+            </form>`
+          : ''
+      }
+      ${
+        user.status === 'active'
+          ? html`<form method="post" action="/admin/users/${user.id}/reset">
+              ${csrfField(frame.csrf)}
+              <button type="submit" class="secondary">Send password reset</button>
+            </form>`
+          : ''
+      }
+      <a class="button danger" href="/admin/users/${user.id}/delete">Delete ${user.name}</a>
+    </div>
+  </section>`;
+  const keys = view.keys ?? [];
+  const keysSection = html`<section aria-labelledby="keys-heading">
+    <h2 id="keys-heading">API keys</h2>
+    ${
+      keys.length > 0
+        ? html`<div
+            class="table-wrap"
+            role="region"
+            aria-label="${`API keys of ${user.name}`}"
+            tabindex="0"
+          >
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col"><span class="visually-hidden">Action</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                ${keys.map((key) => keyRow(frame, user.id, key))}
+              </tbody>
+            </table>
+          </div>`
+        : html`<p class="empty">No API keys that work.</p>`
+    }
+  </section>`;
+  const entries = view.entries ?? [];
+  const audit = html`<section aria-labelledby="audit-heading">
+    <h2 id="audit-heading">Recent activity</h2>
+    ${
+      entries.length > 0
+        ? entriesTable(entries, `What ${user.name} did lately`, false)
+        : html`<p class="empty">Nothing in the last 30 days.</p>`
+    }
+    <p class="links left">
+      <a href="/admin/audit?user=${user.id}">All of ${user.name}’s audit entries</a>
+    </p>
+  </section>`;
+  return consolePage(
+    frame,
+    'people',
+    user.name,
+    html`<h1>${user.name}</h1>
+      ${okNotice(view.notice)} ${errorAlert(view.error)} ${facts} ${edit} ${actions} ${keysSection}
+      ${audit}
+      <p class="links left"><a href="/admin">Back to people</a></p>`,
+  );
+}
+
+export function deletePage(frame: Frame, user: User, error?: string): Page {
+  return consolePage(
+    frame,
+    'people',
+    `Delete ${user.name}`,
+    html`<h1>Delete ${user.name}?</h1>
+      ${errorAlert(error)}
+      <p>
+        <strong>${user.name}</strong> (${user.email}) will lose access to this account at once:
+        their API keys, sessions and links stop working. A deleted person cannot be invited again
+        with the same email. This cannot be undone.
+      </p>
+      <form method="post" action="/admin/users/${user.id}/delete">
+        ${csrfField(frame.csrf)}
+        <div class="actions row">
+          <button type="submit" class="danger">Delete ${user.name}</button>
+          <a class="button secondary" href="/admin/users/${user.id}">Keep ${user.name}</a>
+        </div>
+      </form>`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Audit log
+
+export interface AuditView {
+  entries: AuditEntriesTable[];
+  from: string;
+  to: string;
+  user: string;
+  operationType: string;
+  nextHref?: string;
+  firstHref?: string;
+  error?: string;
+  errors?: FieldError[];
+}
+
+export function auditPage(frame: Frame, view: AuditView): Page {
+  const from = fieldError(view.errors, 'start_time');
+  const to = fieldError(view.errors, 'end_time');
+  const user = fieldError(view.errors, 'user_id');
+  const typeOption = (value: string, label: string) =>
+    html`<option value="${value}" ${view.operationType === value ? 'selected' : ''}>
+      ${label}
+    </option>`;
+  return consolePage(
+    frame,
+    'audit',
+    'Audit log',
+    html`<h1>Audit log</h1>
+      <p class="lead">Everything changed in this account, through any door, newest first.</p>
+      ${errorAlert(view.error)}
+      <form method="get" action="/admin/audit" class="filters">
+        <div class="field">
+          <label for="from">From (UTC day)</label>
+          <input id="from" name="from" type="date" value="${view.from}" ${from.attributes} />
+          ${from.message}
+        </div>
+        <div class="field">
+          <label for="to">To (UTC day, included)</label>
+          <input id="to" name="to" type="date" value="${view.to}" ${to.attributes} />
+          ${to.message}
+        </div>
+        <div class="field">
+          <label for="user">User id</label>
+          <input id="user" name="user" type="text" value="${view.user}" ${user.attributes} />
+          ${user.message}
+        </div>
+        <div class="field">
+          <label for="type">Operation type</label>
+          <select id="type" name="type">
+            ${typeOption('', 'Any')} ${typeOption('mutation', 'Changes')}
+            ${typeOption('query', 'Reads')}
+          </select>
+        </div>
+        <button type="submit" class="inline">Show</button>
+      </form>
+      <p class="hint">Without a start, the 30 days before the end are shown.</p>
+      ${
+        view.entries.length > 0
+          ? entriesTable(view.entries, 'Audit entries, newest first', true)
+          : html`<p class="empty">No entries match.</p>`
+      }
+      <nav class="pager" aria-label="Pages">
+        ${view.firstHref ? html`<a href="${view.firstHref}">Newest page</a>` : ''}
+        ${view.nextHref ? html`<a href="${view.nextHref}" rel="next">Older entries</a>` : ''}
+      </nav>`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Account
+
+export interface AccountView {
+  name: string;
+  sso?: SsoSettings;
+  redirectUri: string;
+  email: UndeliveredEmail[];
+  notice?: string;
+  error?: string;
+  /** Which form the error concerns. */
+  errorIn?: 'name' | 'sso' | 'email';
+  errors?: FieldError[];
+  ssoForm?: { issuer: string; clientId: string; enforced: boolean };
+}
+
+export function accountSettingsPage(frame: Frame, view: AccountView): Page {
+  const errorIn = (form: AccountView['errorIn']) =>
+    view.errorIn === form ? errorAlert(view.error) : '';
+  const errors = view.errorIn === 'sso' ? view.errors : view.errorIn === 'name' ? view.errors : [];
+  const name = fieldError(view.errorIn === 'name' ? errors : [], 'name');
+  const issuer = fieldError(view.errorIn === 'sso' ? errors : [], 'issuer');
+  const clientId = fieldError(view.errorIn === 'sso' ? errors : [], 'client_id');
+  const secret = fieldError(view.errorIn === 'sso' ? errors : [], 'client_secret');
+  const sso = view.ssoForm ?? {
+    issuer: view.sso?.issuer ?? '',
+    clientId: view.sso?.clientId ?? '',
+    enforced: view.sso?.enforced ?? false,
+  };
+  const emailRows = view.email.map(
+    (email) =>
+      html`<tr>
+        <th scope="row">${email.recipient}</th>
+        <td>${email.template.replace('_', ' ')}</td>
+        <td>
+          <span class="badge ${email.status === 'dead' ? 'expired' : 'invited'}"
+            >${email.status === 'dead' ? 'Gave up' : email.status === 'processing' ? 'Sending' : 'Waiting'}</span
+          >
+        </td>
+        <td>${email.attempts}</td>
+        <td>${email.lastError ?? ''}</td>
+        <td>
+          ${
+            email.status === 'dead'
+              ? html`<form method="post" action="/admin/account/email/retry">
+                  ${csrfField(frame.csrf)}
+                  <input type="hidden" name="id" value="${email.id}" />
+                  <button type="submit" class="secondary small">
+                    Retry<span class="visually-hidden"> email to ${email.recipient}</span>
+                  </button>
+                </form>`
+              : ''
+          }
+        </td>
+      </tr>`,
+  );
+  return consolePage(
+    frame,
+    'account',
+    'Account',
+    html`<h1>Account</h1>
+      ${okNotice(view.notice)}
+      <section aria-labelledby="name-heading">
+        <h2 id="name-heading">Name</h2>
+        ${errorIn('name')}
+        <form method="post" action="/admin/account/name" class="narrow">
+          ${csrfField(frame.csrf)}
+          <div class="field">
+            <label for="account-name">Account name</label>
+            <input
+              id="account-name"
+              name="name"
+              type="text"
+              required
+              maxlength="255"
+              value="${view.name}"
+              aria-describedby="account-name-hint"
+              ${name.attributes}
+            />
+            <span class="hint" id="account-name-hint">Invitees see it: “Join ${view.name}”.</span>
+            ${name.message}
+          </div>
+          <button type="submit">Rename</button>
+        </form>
+      </section>
+      <section aria-labelledby="sso-heading">
+        <h2 id="sso-heading">Single sign-on</h2>
+        ${
+          view.sso
+            ? html`<p>
+                Signing in with <strong>${view.sso.issuer}</strong>, client
+                <code>${view.sso.clientId}</code>, secret ending in
+                <code>${view.sso.clientSecretLast4}</code>,
+                ${view.sso.enforced ? 'enforced (no passwords, but an admin’s break-glass)' : 'not enforced'}.
+              </p>`
+            : html`<p>Not set up: people sign in with a password.</p>`
+        }
+        <p class="hint">Give your provider this redirect URI: <code>${view.redirectUri}</code></p>
+        ${errorIn('sso')}
+        <form method="post" action="/admin/account/sso" class="narrow">
+          ${csrfField(frame.csrf)}
+          <div class="field">
+            <label for="issuer">Issuer URL</label>
+            <input
+              id="issuer"
+              name="issuer"
+              type="url"
+              required
+              value="${sso.issuer}"
+              ${issuer.attributes}
+            />
+            ${issuer.message}
+          </div>
+          <div class="field">
+            <label for="client_id">Client id</label>
+            <input
+              id="client_id"
+              name="client_id"
+              type="text"
+              required
+              value="${sso.clientId}"
+              ${clientId.attributes}
+            />
+            ${clientId.message}
+          </div>
+          <div class="field">
+            <label for="client_secret">Client secret</label>
+            <input
+              id="client_secret"
+              name="client_secret"
+              type="password"
+              required
+              autocomplete="off"
+              aria-describedby="secret-hint"
+              ${secret.attributes}
+            />
+            <span class="hint" id="secret-hint"
+              >Stored encrypted; type it again to change anything here.</span
+            >
+            ${secret.message}
+          </div>
+          <div class="field checkbox">
+            <input
+              id="enforced"
+              name="enforced"
+              type="checkbox"
+              value="yes"
+              ${sso.enforced ? 'checked' : ''}
+            />
+            <label for="enforced">Enforced</label>
+            <span class="hint"
+              >Everyone signs in with single sign-on; passwords stop working, but an admin’s.</span
+            >
+          </div>
+          <button type="submit">Save single sign-on</button>
+        </form>
+      </section>
+      <section aria-labelledby="email-heading">
+        <h2 id="email-heading">Email not delivered</h2>
+        ${errorIn('email')}
+        ${
+          view.email.length > 0
+            ? html`<div
+                class="table-wrap"
+                role="region"
+                aria-labelledby="email-heading"
+                tabindex="0"
+              >
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">To</th>
+                      <th scope="col">What</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Attempts</th>
+                      <th scope="col">Last error</th>
+                      <th scope="col"><span class="visually-hidden">Action</span></th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${emailRows}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p class="empty">All email has been delivered.</p>`
+        }
+      </section>`,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Email of an account that is not delivered yet (pending, being sent) or never will be (dead),
+ * for its admins; and sending a dead one again.
+ */
+import type { Actor } from '../auth/permissions.js';
+import type { Deps } from '../deps.js';
+import { Forbidden, NotFound } from '../errors.js';
+import { inTransaction } from '../db/transaction.js';
+import { confirmCaller } from '../users/service.js';
+import { recordAudit } from '../audit/record.js';
+import type { UndeliveredEmail } from './outbox.js';
+
+/** Undelivered email a page lists at most, oldest first. */
+export const LISTED_UNDELIVERED = 50;
+
+function requireAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new Forbidden("Only admins may see the account's email");
+}
+
+export async function listUndeliveredEmail(deps: Deps, actor: Actor): Promise<UndeliveredEmail[]> {
+  requireAdmin(actor);
+  const rows = await deps.db.kysely
+    .selectFrom('outbox')
+    .select([
+      'id',
+      'template',
+      'recipient',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'last_error',
+      'created_at',
+    ])
+    .where('account_id', '=', actor.accountId)
+    .where('status', 'in', ['pending', 'processing', 'dead'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(LISTED_UNDELIVERED)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    template: row.template,
+    recipient: row.recipient,
+    status: row.status as UndeliveredEmail['status'],
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+  }));
+}
+
+/**
+ * A dead email of the caller's account goes back in the queue, due now, with its attempts
+ * counted afresh; the worker is woken. Its last error stays until the next attempt replaces it.
+ */
+export async function retryEmail(deps: Deps, actor: Actor, emailId: string): Promise<void> {
+  requireAdmin(actor);
+  await inTransaction(deps.db, async (trx) => {
+    requireAdmin(await confirmCaller(trx, actor));
+    const now = deps.clock();
+    const updated = await trx
+      .updateTable('outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null })
+      .where('account_id', '=', actor.accountId)
+      .where('id', '=', emailId)
+      .where('status', '=', 'dead')
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) {
+      throw new NotFound('No undelivered email with this id in your account that can be retried');
+    }
+    await recordAudit(trx, actor, {
+      operation: 'retryEmail',
+      at: now,
+      target: { type: 'Account', id: actor.accountId },
+      changes: { before: { email_id: emailId, status: 'dead' }, after: { status: 'pending' } },
+    });
+  });
+  deps.outbox?.wake();
+}
