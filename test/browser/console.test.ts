@@ -4,20 +4,19 @@
  * person's other actions and the Account page. Every page passes axe-core and is saved as a
  * screenshot at 390 px and 1280 px wide under test-output/.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromiumAvailable,
+  expectAccessible,
+  launchChromium,
+  screenshot,
+} from '../support/browser.js';
 import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { emailedLink, invite, strongPassword } from '../self-service/people.js';
 import { tokenOf } from '../self-service/visitor.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
-const OUTPUT = path.resolve('test-output');
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is required on CI`);
+const available = chromiumAvailable;
 
 describeEachDatabase('the admin console in a real browser', (database) => {
   const roster = useRoster(database);
@@ -30,7 +29,6 @@ describeEachDatabase('the admin console in a real browser', (database) => {
 
   beforeAll(async () => {
     if (!available) return;
-    fs.mkdirSync(OUTPUT, { recursive: true });
     owner = await roster.newAccount();
     const person = await invite(roster, owner, 'email_link', 'admin');
     const link = await emailedLink(roster, person.email, '/invitations/accept');
@@ -38,7 +36,7 @@ describeEachDatabase('the admin console in a real browser', (database) => {
     adminPassword = strongPassword();
     await fetch(`${roster.url}${link}`);
     // Accept through the page, as the invited admin would.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: roster.url });
     page = await context.newPage();
@@ -56,15 +54,10 @@ describeEachDatabase('the admin console in a real browser', (database) => {
 
   /** Checks the page with axe-core and saves it at both widths. */
   async function look(name: string) {
-    const results = await new AxeBuilder({ page }).analyze();
-    const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-    expect(violations, `axe-core on ${name}`).toEqual([]);
+    await expectAccessible(page, name);
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({
-        path: path.join(OUTPUT, `console-${database}-${name}-${width}.png`),
-        fullPage: true,
-      });
+      await screenshot(page, `console-${database}-${name}-${width}.png`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   }

@@ -43,10 +43,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(OUTPUT, name), fullPage: true });
 }
 
-/** Saves a screenshot of the page and checks it with axe-core: no violation of any kind. */
-export async function look(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
+/** Checks the page with axe-core: no violation of any kind. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
   expect(violations, `axe-core on ${name}`).toEqual([]);
+}
+
+/** Saves a screenshot of the page and checks it with axe-core. */
+export async function look(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await expectAccessible(page, name);
 }
