@@ -710,6 +710,17 @@ describeEachDatabase('roster CLI', (database) => {
       const none = await cli('sso', 'show', ...account);
       expect(none.code).toBe(1);
       expect(none.stderr).toContain('no single sign-on provider');
+
+      // Setting and removing are the operator's audit entries; showing changes nothing.
+      const audit = await server.api(admin.api_key, 'GET', '/v2/audit-logs?limit=3');
+      const [removal, setting] = audit.body.logs;
+      expect(removal).toMatchObject({
+        operation_name: 'deleteSso',
+        operation_text: 'cli sso remove',
+      });
+      expect(setting).toMatchObject({ operation_name: 'setSso', operation_text: 'cli sso set' });
+      expect([removal.user_id, setting.user_id]).toEqual([null, null]);
+      expect(JSON.stringify(audit.body)).not.toContain('cli-client-secret-4321');
     });
 
     it('an issuer that cannot be discovered, a missing secret or an unknown account is refused', async () => {
