@@ -78,7 +78,8 @@ function dayStart(value: string): number | undefined {
 
 export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps, web }) => {
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('content-security-policy', `${PAGE_CSP}; script-src 'self'`);
+    // The console's script fetches its own pages (delivery state, search as you type).
+    reply.header('content-security-policy', `${PAGE_CSP}; script-src 'self'; connect-src 'self'`);
   });
 
   // A refusal no form shows (a person of another account, a deleted one): its page and status.
