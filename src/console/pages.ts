@@ -571,7 +571,7 @@ export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
         'Invitation sent',
         html`<h1>${user.name} is invited</h1>
           <div class="alert ok" role="status">
-            The invitation email to ${user.email} is on its way.
+            The invitation email to ${user.email} is queued: its delivery shows below.
           </div>
           ${delivery(user.id, outcome.delivery)}
           <p>See ${person}.</p>

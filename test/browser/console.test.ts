@@ -99,7 +99,7 @@ describeEachDatabase('the admin console in a real browser', (database) => {
       await page.getByRole('button', { name: 'Invite', exact: true }).focus();
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Linda Link is invited' }).waitFor();
-      expect(await page.getByRole('status').first().textContent()).toContain('on its way');
+      expect(await page.getByRole('status').first().textContent()).toContain('is queued');
       await look('invited-email-link');
       await roster.smtp.waitFor((m) => m.to.includes(linkEmail), 1);
       // The delivery state follows the outbox without a reload.
