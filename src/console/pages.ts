@@ -9,6 +9,7 @@ import { encodeId } from '../http/global-id.js';
 import { isoTime } from '../http/time.js';
 import { html, type Html } from '../html.js';
 import type { UndeliveredEmail } from '../mail/outbox.js';
+import type { InvitationDelivery } from '../mail/undelivered.js';
 import { csrfField, errorAlert, type Page } from '../self-service/pages.js';
 import type { Session } from '../sessions/service.js';
 import type { SsoSettings } from '../sso/service.js';
@@ -19,11 +20,21 @@ import type { ConsoleAccess } from './access.js';
 
 export const CONSOLE_SCRIPT_PATH = '/assets/console.js';
 
+/** How long the People search waits after the last key before it searches. */
+export const SEARCH_PAUSE_MS = 400;
+
+/** How often a page asks again for a state that is changing (an email being sent). */
+export const POLL_MS = 2000;
+
 /**
- * Copy buttons (hidden without JavaScript) copy the text of the element they name; a form
- * marked data-confirm asks before it is sent.
+ * Copy buttons (hidden without JavaScript) copy the text of the element they name; a region
+ * marked data-poll reloads its content from that address every POLL_MS while it shows a state
+ * that is still changing; a search form marked data-live searches as one types (after a pause)
+ * and puts the results in the element it names; a form marked data-confirm asks before it is
+ * sent.
  */
-export const CONSOLE_SCRIPT = `
+export const CONSOLE_SCRIPT = `const POLL_MS = ${POLL_MS};
+const SEARCH_PAUSE_MS = ${SEARCH_PAUSE_MS};
 for (const button of document.querySelectorAll('button[data-copy]')) {
   const source = document.getElementById(button.dataset.copy);
   const status = document.getElementById(button.dataset.status);
@@ -37,6 +48,48 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
       status.textContent = 'Your browser did not allow copying: the text is selected, copy it now.';
     }
   });
+}
+for (const region of document.querySelectorAll('[data-poll]')) {
+  const waiting = () => region.querySelector('[data-state="pending"], [data-state="processing"]');
+  const poll = async () => {
+    try {
+      const response = await fetch(region.dataset.poll, { credentials: 'same-origin' });
+      if (response.ok) region.innerHTML = await response.text();
+    } catch {
+      // Offline for a moment: the next poll tries again.
+    }
+    if (waiting()) setTimeout(poll, POLL_MS);
+  };
+  if (waiting()) setTimeout(poll, POLL_MS);
+}
+for (const form of document.querySelectorAll('form[data-live]')) {
+  const results = document.getElementById(form.dataset.live);
+  const status = document.getElementById(form.dataset.status);
+  let timer;
+  let asked = 0;
+  const search = async () => {
+    const query = new URLSearchParams(new FormData(form)).toString();
+    const url = form.action + (query ? '?' + query : '');
+    const mine = ++asked;
+    try {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (!response.ok || mine !== asked) return;
+      const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const found = page.getElementById(form.dataset.live);
+      if (!found || mine !== asked) return;
+      results.innerHTML = found.innerHTML;
+      history.replaceState(null, '', url);
+      status.textContent = page.querySelector('tbody') ? 'The list below is updated.' : 'Nobody matches.';
+    } catch {
+      // The search button still works.
+    }
+  };
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, SEARCH_PAUSE_MS);
+  };
+  form.addEventListener('input', later);
+  form.addEventListener('change', later);
 }
 for (const form of document.querySelectorAll('form[data-confirm]')) {
   form.addEventListener('submit', (event) => {
@@ -155,7 +208,6 @@ export function problemPage(session: Session, status: number, message: string): 
 export interface PeopleView {
   users: User[];
   counts: StatusCounts;
-  countedAtMost: number;
   email: string;
   status: UserStatus | '';
   nextHref?: string;
@@ -165,7 +217,6 @@ export interface PeopleView {
 }
 
 function counts(view: PeopleView): Html {
-  const partial = view.counts.counted >= view.countedAtMost;
   const item = (label: string, value: number) =>
     html`<div class="stat">
       <dt>${label}</dt>
@@ -175,13 +226,7 @@ function counts(view: PeopleView): Html {
       ${item('Active', view.counts.active)} ${item('Invited', view.counts.invited)}
       ${item('Invitation expired', view.counts.expired)}
     </dl>
-    <p class="hint" id="counts-note">
-      ${
-        partial
-          ? `Counted among the newest ${view.countedAtMost.toLocaleString('en-US')} people: the account has more, so these are not its totals.`
-          : 'Everyone in the account, counted now.'
-      }
-    </p>`;
+    <p class="hint" id="counts-note">Everyone in the account, counted now.</p>`;
 }
 
 export function peoplePage(frame: Frame, view: PeopleView): Page {
@@ -232,7 +277,14 @@ export function peoplePage(frame: Frame, view: PeopleView): Page {
       </div>
       ${frame.access === 'read' ? html`<p class="lead">You can see the people of this account; only admins can change them.</p>` : ''}
       ${okNotice(view.notice)} ${errorAlert(view.error)} ${counts(view)}
-      <form method="get" action="/admin" class="filters" role="search">
+      <form
+        method="get"
+        action="/admin"
+        class="filters"
+        role="search"
+        data-live="people-results"
+        data-status="search-status"
+      >
         <div class="field">
           <label for="email">Search by email</label>
           <input id="email" name="email" type="search" value="${view.email}" maxlength="254" />
@@ -246,11 +298,14 @@ export function peoplePage(frame: Frame, view: PeopleView): Page {
         </div>
         <button type="submit" class="inline">Search</button>
       </form>
-      ${table}
-      <nav class="pager" aria-label="Pages">
-        ${view.firstHref ? html`<a href="${view.firstHref}">First page</a>` : ''}
-        ${view.nextHref ? html`<a href="${view.nextHref}" rel="next">Next page</a>` : ''}
-      </nav>`,
+      <p class="visually-hidden" id="search-status" role="status"></p>
+      <div id="people-results">
+        ${table}
+        <nav class="pager" aria-label="Pages">
+          ${view.firstHref ? html`<a href="${view.firstHref}">First page</a>` : ''}
+          ${view.nextHref ? html`<a href="${view.nextHref}" rel="next">Next page</a>` : ''}
+        </nav>
+      </div>`,
   );
 }
 
@@ -403,9 +458,70 @@ export function invitePage(
   );
 }
 
+/** The path of a person's invitation email page, and with `?part=state` of its state alone. */
+export const deliveryPath = (userId: string) => `/admin/users/${userId}/email`;
+
+/** The state of the newest invitation email to a person, in words (data-state says which). */
+export function deliveryState(delivery: InvitationDelivery | undefined): Html {
+  if (!delivery)
+    return html`<p data-state="none">No invitation email was written for this person.</p>`;
+  const state = (words: Html | string, badge: string) =>
+    html`<p data-state="${delivery.status}">
+      Invitation email: <span class="badge ${badge}">${words}</span>
+    </p>`;
+  switch (delivery.status) {
+    case 'pending':
+      return delivery.attempts === 0
+        ? state('Waiting to be sent', 'invited')
+        : html`${state('Waiting to be sent again', 'invited')}
+            <p>
+              ${delivery.attempts === 1 ? 'The first attempt' : `${delivery.attempts} attempts`}
+              failed: ${delivery.lastError ?? 'no reason given'}
+            </p>`;
+    case 'processing':
+      return state('Being sent', 'invited');
+    case 'sent':
+      return state(html`Sent ${delivery.sentAt !== null ? when(delivery.sentAt) : ''}`, 'active');
+    case 'dead':
+      return html`${state('Not sent: gave up', 'expired')}
+        <p>
+          After ${delivery.attempts} ${delivery.attempts === 1 ? 'attempt' : 'attempts'}, the last
+          error was: ${delivery.lastError ?? 'no reason given'}. Check the address, then retry it
+          from the <a href="/admin/account">Account</a> page.
+        </p>`;
+  }
+}
+
+/** The delivery state, refreshed by the script while it changes, and a link that refreshes it. */
+function delivery(userId: string, state: InvitationDelivery | undefined): Html {
+  return html`<section aria-labelledby="delivery-heading">
+    <h2 id="delivery-heading">Delivery</h2>
+    <div id="delivery" aria-live="polite" data-poll="${deliveryPath(userId)}?part=state">
+      ${deliveryState(state)}
+    </div>
+    <p><a href="${deliveryPath(userId)}">Refresh the delivery state</a></p>
+  </section>`;
+}
+
+/** A person's invitation email, on its own page (where the Refresh link leads). */
+export function deliveryPage(
+  frame: Frame,
+  user: User,
+  state: InvitationDelivery | undefined,
+): Page {
+  return consolePage(
+    frame,
+    'people',
+    `Invitation email to ${user.name}`,
+    html`<h1>Invitation email to ${user.name}</h1>
+      <p>Sent to ${user.email}. See <a href="/admin/users/${user.id}">${user.name}</a>.</p>
+      ${delivery(user.id, state)}`,
+  );
+}
+
 export type InviteOutcome =
   | { kind: 'temporary_password'; user: User; password: string }
-  | { kind: 'email_link'; user: User }
+  | { kind: 'email_link'; user: User; delivery?: InvitationDelivery }
   | { kind: 'none'; user: User }
   | { kind: 'already-invited'; user: User }
   | { kind: 'activated'; user: User };
@@ -455,9 +571,9 @@ export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
         'Invitation sent',
         html`<h1>${user.name} is invited</h1>
           <div class="alert ok" role="status">
-            The invitation email to ${user.email} is on its way. Its delivery shows on the Account
-            page until it is sent.
+            The invitation email to ${user.email} is queued: its delivery shows below.
           </div>
+          ${delivery(user.id, outcome.delivery)}
           <p>See ${person}.</p>
           ${again}`,
       );

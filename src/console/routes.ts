@@ -13,7 +13,7 @@ import { isRowId } from '../db/ids.js';
 import { Conflict, DomainError, Invalid, NotFound } from '../errors.js';
 import { decodeId } from '../http/global-id.js';
 import { domainErrorStatus } from '../http/problem.js';
-import { listUndeliveredEmail, retryEmail } from '../mail/undelivered.js';
+import { invitationDelivery, listUndeliveredEmail, retryEmail } from '../mail/undelivered.js';
 import { listRoles } from '../roles/service.js';
 import { PAGE_CSP, type PagesOptions } from '../self-service/routes.js';
 import { errorPage } from '../self-service/pages.js';
@@ -33,7 +33,7 @@ import {
   updateUser,
   type User,
 } from '../users/service.js';
-import { COUNTED_USERS, findUserById } from '../users/store.js';
+import { findUserById } from '../users/store.js';
 import type { RoleAssignment } from '../roles/assignment.js';
 import type { Actor } from '../auth/permissions.js';
 import { consoleCaller, type ConsoleCaller } from './access.js';
@@ -78,7 +78,8 @@ function dayStart(value: string): number | undefined {
 
 export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps, web }) => {
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('content-security-policy', `${PAGE_CSP}; script-src 'self'`);
+    // The console's script fetches its own pages (delivery state, search as you type).
+    reply.header('content-security-policy', `${PAGE_CSP}; script-src 'self'; connect-src 'self'`);
   });
 
   // A refusal no form shows (a person of another account, a deleted one): its page and status.
@@ -193,7 +194,6 @@ export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps
     const page = pages.peoplePage(caller.frame, {
       users: list.users,
       counts,
-      countedAtMost: COUNTED_USERS,
       email,
       status,
       nextHref: list.next
@@ -252,7 +252,13 @@ export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps
       const outcome: pages.InviteOutcome = result.created
         ? result.temporaryPassword !== undefined
           ? { kind: 'temporary_password', user: result.user, password: result.temporaryPassword }
-          : { kind: result.inviteMode === 'none' ? 'none' : 'email_link', user: result.user }
+          : result.inviteMode === 'none'
+            ? { kind: 'none', user: result.user }
+            : {
+                kind: 'email_link',
+                user: result.user,
+                delivery: await invitationDelivery(deps, caller.actor, result.user.id),
+              }
         : {
             kind: result.user.status === 'active' ? 'activated' : 'already-invited',
             user: result.user,
@@ -413,6 +419,21 @@ export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps
       return 'The API key was revoked: it no longer works.';
     }),
   );
+
+  // The delivery of the person's invitation email: a page (the no-script Refresh), or with
+  // ?part=state its state alone, which the console's script polls while it changes.
+  app.get('/admin/users/:id/email', { schema: { hide: true } }, async (request, reply) => {
+    const caller = await enter(request, reply, 'manage');
+    if (!caller) return reply;
+    const userId = userIdOf(request);
+    const user = await getUser(deps, caller.actor, userId);
+    const state = await invitationDelivery(deps, caller.actor, userId);
+    reply.header('cache-control', 'no-store');
+    if ((request.query as Record<string, unknown>).part === 'state') {
+      return reply.type('text/html; charset=utf-8').send(pages.deliveryState(state).text);
+    }
+    return web.show(reply, pages.deliveryPage(caller.frame, user, state));
+  });
 
   app.get('/admin/users/:id/delete', { schema: { hide: true } }, async (request, reply) => {
     const caller = await enter(request, reply, 'manage');

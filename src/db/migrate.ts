@@ -8,6 +8,7 @@ import * as keyOwnerNotifications from './migrations/0005-key-owner-notification
 import * as sso from './migrations/0006-sso.js';
 import * as customRoles from './migrations/0007-custom-roles.js';
 import * as auditLog from './migrations/0008-audit-log.js';
+import * as userCounts from './migrations/0009-user-counts.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0006-sso': sso,
   '0007-custom-roles': customRoles,
   '0008-audit-log': auditLog,
+  '0009-user-counts': userCounts,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -177,6 +177,13 @@ export interface AuditChainsTable {
   pruned_hash: string;
 }
 
+/** Per account, its active and pending users, kept by triggers on users (migration 0009). */
+export interface UserCountsTable {
+  account_id: string;
+  active: number;
+  pending: number;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   settings: SettingsTable;
@@ -191,4 +198,5 @@ export interface Tables {
   roles: RolesTable;
   audit_entries: AuditEntriesTable;
   audit_chains: AuditChainsTable;
+  user_counts: UserCountsTable;
 }

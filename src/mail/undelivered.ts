@@ -77,3 +77,43 @@ export async function retryEmail(deps: Deps, actor: Actor, emailId: string): Pro
   });
   deps.outbox?.wake();
 }
+
+/** Where the newest invitation email to one person stands. */
+export interface InvitationDelivery {
+  status: 'pending' | 'processing' | 'sent' | 'dead';
+  attempts: number;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+/**
+ * The delivery of the newest invitation email to a person of the caller's account (found by
+ * the outbox_account_recipient index), or undefined when none was written.
+ */
+export async function invitationDelivery(
+  deps: Deps,
+  actor: Actor,
+  userId: string,
+): Promise<InvitationDelivery | undefined> {
+  requireAdmin(actor);
+  const row = await deps.db.kysely
+    .selectFrom('outbox as o')
+    .innerJoin('users as u', (join) =>
+      join.onRef('u.account_id', '=', 'o.account_id').onRef('u.email', '=', 'o.recipient'),
+    )
+    .select(['o.status', 'o.attempts', 'o.last_error', 'o.sent_at'])
+    .where('o.account_id', '=', actor.accountId)
+    .where('u.id', '=', userId)
+    .where('o.template', '=', 'invitation')
+    .orderBy('o.created_at', 'desc')
+    .orderBy('o.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    status: row.status as InvitationDelivery['status'],
+    attempts: Number(row.attempts),
+    lastError: row.last_error,
+    sentAt: row.sent_at === null ? null : Number(row.sent_at),
+  };
+}

@@ -697,8 +697,8 @@ export async function queuePasswordReset(
   );
 }
 
-/** Counts of the account's users by status, read as countNewestByStatus says. */
+/** Exact counts of the account's users by status (see countByStatus). */
 export async function countUsers(deps: Deps, actor: Actor): Promise<store.StatusCounts> {
   require(actor, 'USER_READ');
-  return store.countNewestByStatus(deps.db.kysely, actor.accountId, deps.clock());
+  return store.countByStatus(deps.db.kysely, actor.accountId, deps.clock());
 }

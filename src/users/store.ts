@@ -325,58 +325,41 @@ export async function activeAdminDeveloperIds(
   return rows.map((row) => row.id);
 }
 
-/** How many of the account's newest users the counts of the console's people page read. */
-export const COUNTED_USERS = 5_000;
-
 export interface StatusCounts {
   active: number;
   invited: number;
   expired: number;
-  /** How many users were read: all of them when fewer than COUNTED_USERS. */
-  counted: number;
 }
 
 /**
- * Counts by status of the account's newest `limit` users that are not deleted. The read is
- * bounded by `limit`: the (account_id, created_at, id) index from its newest end, each user's
- * live invitation by the user_tokens_one_live index. So it costs the same on an account of ten
- * thousand users as on one of ten million, and says how many it read.
+ * Exact counts by status of the account's users that are not deleted. Active and pending users
+ * are one row of user_counts, which triggers on users keep (migration 0009); the invited among
+ * the pending are the live invitations not expired yet, a range of the
+ * user_tokens_live_invitations index. A live invitation always belongs to a pending user:
+ * becoming active uses it up and a deletion revokes it, so no join to users is needed. The
+ * expired are the pending rest.
  */
-export async function countNewestByStatus(
+export async function countByStatus(
   db: Queryable,
   accountId: string,
   now: number,
-  limit: number = COUNTED_USERS,
 ): Promise<StatusCounts> {
-  const newest = db
-    .selectFrom('users')
-    .select(['id', 'account_id', 'state'])
-    .where('account_id', '=', accountId)
-    .where('state', '!=', 'inactive')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .as('u');
-  const row = await db
-    .selectFrom(newest)
-    .leftJoin('user_tokens as t', onLiveInvitation)
-    .select((eb) => [
-      eb.fn.countAll().as('counted'),
-      eb.fn.sum(eb.case().when('u.state', '=', 'active').then(1).else(0).end()).as('active'),
-      eb.fn
-        .sum(
-          eb
-            .case()
-            .when(eb.and([eb('u.state', '=', 'pending'), eb('t.expires_at', '>', now)]))
-            .then(1)
-            .else(0)
-            .end(),
-        )
-        .as('invited'),
-    ])
-    .executeTakeFirstOrThrow();
-  const counted = Number(row.counted);
-  const active = Number(row.active ?? 0);
-  const invited = Number(row.invited ?? 0);
-  return { active, invited, expired: counted - active - invited, counted };
+  const [counts, invitations] = await Promise.all([
+    db
+      .selectFrom('user_counts')
+      .select(['active', 'pending'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst(),
+    db
+      .selectFrom('user_tokens')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account_id', '=', accountId)
+      .where(sql<boolean>`purpose = ${sql.lit('invitation')}`)
+      .where(linkNotEnded())
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const pending = Number(counts?.pending ?? 0);
+  const invited = Math.min(Number(invitations.n), pending);
+  return { active: Number(counts?.active ?? 0), invited, expired: pending - invited };
 }

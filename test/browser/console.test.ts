@@ -99,9 +99,12 @@ describeEachDatabase('the admin console in a real browser', (database) => {
       await page.getByRole('button', { name: 'Invite', exact: true }).focus();
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Linda Link is invited' }).waitFor();
-      expect(await page.getByRole('status').first().textContent()).toContain('on its way');
+      expect(await page.getByRole('status').first().textContent()).toContain('is queued');
       await look('invited-email-link');
       await roster.smtp.waitFor((m) => m.to.includes(linkEmail), 1);
+      // The delivery state follows the outbox without a reload.
+      await page.locator('#delivery [data-state="sent"]').waitFor();
+      await look('invited-email-link-sent');
 
       const tempEmail = uniqueEmail('temp');
       await inviteThrough('Tomas Temp', tempEmail, 'Temporary password');
@@ -139,6 +142,14 @@ describeEachDatabase('the admin console in a real browser', (database) => {
       expect(await rows.count()).toBe(1);
       expect(await rows.first().textContent()).toContain('Tomas Temp');
       await look('people-search');
+      // Search as you type: the table follows the email box, no button pressed.
+      await page.getByLabel('Search by email').fill('');
+      await page.getByLabel('Search by email').pressSequentially(linkEmail.slice(0, 14));
+      await expect.poll(() => page.locator('tbody').textContent()).toContain('Linda Link');
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      expect(page.url()).toContain(`email=${linkEmail.slice(0, 14)}`);
+      expect(await page.locator('#search-status').textContent()).toBe('The list below is updated.');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('email');
       await page.getByLabel('Search by email').fill('');
       await page.getByLabel('Status').selectOption('invited');
       await page.getByRole('button', { name: 'Search' }).click();

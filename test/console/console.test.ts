@@ -52,6 +52,7 @@ describeEachDatabase('the admin console', (database) => {
     '/admin/invite',
     `/admin/users/${target.internalId}`,
     `/admin/users/${target.internalId}/delete`,
+    `/admin/users/${target.internalId}/email`,
     '/admin/audit',
     '/admin/account',
   ];
@@ -143,6 +144,7 @@ describeEachDatabase('the admin console', (database) => {
     expect(people.body).not.toContain(target.email);
     expect((await stranger.get(`/admin/users/${target.internalId}`)).status).toBe(404);
     expect((await stranger.get(`/admin/users/${target.internalId}/delete`)).status).toBe(404);
+    expect((await stranger.get(`/admin/users/${target.internalId}/email`)).status).toBe(404);
     await stranger.get('/admin');
     for (const path of formsOf().filter((p) => p.includes('/users/'))) {
       expect((await stranger.post(path, { name: 'Stolen' })).status, path).toBe(404);
