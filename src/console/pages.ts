@@ -661,23 +661,43 @@ function keyRow(frame: Frame, userId: string, key: ApiKeysTable): Html {
   </tr>`;
 }
 
-function entryRows(entries: AuditEntriesTable[], withUser: boolean): Html {
+/** `names`: who acted, by user id, when the table has a "By" column. */
+function entryRows(
+  entries: AuditEntriesTable[],
+  names: ReadonlyMap<string, string> | undefined,
+): Html {
   return html`${entries.map(
     (entry) =>
       html`<tr>
         <td>${when(Number(entry.created_at))}</td>
         <th scope="row">${entry.operation_name}</th>
         <td><code>${entry.operation_text}</code></td>
-        ${withUser ? html`<td>${entry.user_id ? html`<a href="/admin/users/${entry.user_id}">${entry.user_id}</a>` : 'Operator'}</td>` : ''}
+        ${
+          names
+            ? html`<td>
+                ${
+                  entry.user_id
+                    ? html`<a href="/admin/users/${entry.user_id}"
+                        >${names.get(entry.user_id) ?? entry.user_id}</a
+                      >`
+                    : 'Operator'
+                }
+              </td>`
+            : ''
+        }
         <td>${entry.target_type ? `${entry.target_type} ${entry.target_id ?? ''}` : ''}</td>
         <td>${entry.ip ?? ''}</td>
       </tr>`,
   )}`;
 }
 
-function entriesTable(entries: AuditEntriesTable[], caption: string, withUser: boolean): Html {
+function entriesTable(
+  entries: AuditEntriesTable[],
+  caption: string,
+  names?: ReadonlyMap<string, string>,
+): Html {
   return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0">
-    <table>
+    <table class="log">
       <caption>
         ${caption}
       </caption>
@@ -686,13 +706,13 @@ function entriesTable(entries: AuditEntriesTable[], caption: string, withUser: b
           <th scope="col">When</th>
           <th scope="col">Operation</th>
           <th scope="col">Request</th>
-          ${withUser ? html`<th scope="col">By</th>` : ''}
+          ${names ? html`<th scope="col">By</th>` : ''}
           <th scope="col">About</th>
           <th scope="col">Address</th>
         </tr>
       </thead>
       <tbody>
-        ${entryRows(entries, withUser)}
+        ${entryRows(entries, names)}
       </tbody>
     </table>
   </div>`;
@@ -848,7 +868,7 @@ export function personPage(frame: Frame, view: PersonView): Page {
     <h2 id="audit-heading">Recent activity</h2>
     ${
       entries.length > 0
-        ? entriesTable(entries, `What ${user.name} did lately`, false)
+        ? entriesTable(entries, `What ${user.name} did lately`)
         : html`<p class="empty">Nothing in the last 30 days.</p>`
     }
     <p class="links left">
@@ -893,6 +913,8 @@ export function deletePage(frame: Frame, user: User, error?: string): Page {
 
 export interface AuditView {
   entries: AuditEntriesTable[];
+  /** Who acted, by user id. */
+  names: ReadonlyMap<string, string>;
   from: string;
   to: string;
   user: string;
@@ -946,7 +968,7 @@ export function auditPage(frame: Frame, view: AuditView): Page {
       <p class="hint">Without a start, the 30 days before the end are shown.</p>
       ${
         view.entries.length > 0
-          ? entriesTable(view.entries, 'Audit entries, newest first', true)
+          ? entriesTable(view.entries, 'Audit entries, newest first', view.names)
           : html`<p class="empty">No entries match.</p>`
       }
       <nav class="pager" aria-label="Pages">

@@ -33,7 +33,7 @@ import {
   updateUser,
   type User,
 } from '../users/service.js';
-import { findUserById } from '../users/store.js';
+import { findUserById, namesOf } from '../users/store.js';
 import type { RoleAssignment } from '../roles/assignment.js';
 import type { Actor } from '../auth/permissions.js';
 import { consoleCaller, type ConsoleCaller } from './access.js';
@@ -475,6 +475,7 @@ export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps
     const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : '');
     const view: pages.AuditView = {
       entries: [],
+      names: new Map(),
       from: text('from').slice(0, 10),
       to: text('to').slice(0, 10),
       user: text('user').slice(0, 200),
@@ -516,6 +517,11 @@ export const consolePages: FastifyPluginAsync<PagesOptions> = async (app, { deps
           before,
         });
         view.entries = page.entries;
+        view.names = await namesOf(
+          deps.db.kysely,
+          caller.actor.accountId,
+          page.entries.flatMap((entry) => (entry.user_id ? [entry.user_id] : [])),
+        );
         const params = new URLSearchParams(
           Object.entries({
             from: view.from,

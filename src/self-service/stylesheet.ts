@@ -156,6 +156,8 @@ legend { font-weight: 600; padding: 0; margin-bottom: 0.5rem; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 1rem; }
 table { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 .table-wrap table { min-width: 44rem; }
+/* The audit log's rows stay one line (ids and requests do not wrap); the table scrolls instead. */
+table.log th, table.log td, table.log code { white-space: nowrap; overflow-wrap: normal; }
 caption { text-align: left; padding: 0.625rem 0.75rem; color: var(--muted); font-size: 0.875rem; }
 th, td { text-align: left; padding: 0.5rem 0.75rem; border-top: 1px solid var(--line); vertical-align: top; }
 thead th { border-top: 0; background: var(--page); font-size: 0.875rem; white-space: nowrap; }

@@ -325,6 +325,22 @@ export async function activeAdminDeveloperIds(
   return rows.map((row) => row.id);
 }
 
+/** The names of these users of the account, by id (one query; none when no ids are given). */
+export async function namesOf(
+  db: Queryable,
+  accountId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'name'])
+    .where('account_id', '=', accountId)
+    .where('id', 'in', [...new Set(userIds)])
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
 export interface StatusCounts {
   active: number;
   invited: number;
