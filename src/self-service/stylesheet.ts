@@ -153,7 +153,7 @@ select[aria-invalid="true"] { border-color: var(--error); }
 fieldset { border: 0; padding: 0; margin: 0 0 1.25rem; min-width: 0; }
 legend { font-weight: 600; padding: 0; margin-bottom: 0.5rem; }
 .choice { margin-bottom: 0.75rem; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 1rem; }
+.table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 1rem; }
 table { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 .table-wrap table { min-width: 44rem; }
 /* The audit log's rows stay one line (ids and requests do not wrap); the table scrolls instead. */
