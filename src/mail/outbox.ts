@@ -70,12 +70,13 @@ export interface UndeliveredEmail {
   createdAt: number;
 }
 
-/** Pending, processing and dead rows, oldest first. */
+/** Pending, processing and dead rows, oldest first: of one account, or of every one. */
 export async function listUndelivered(
   db: Kysely<Tables>,
   limit: number,
+  accountId?: string,
 ): Promise<UndeliveredEmail[]> {
-  const rows = await db
+  let query = db
     .selectFrom('outbox')
     .select([
       'id',
@@ -87,11 +88,9 @@ export async function listUndelivered(
       'last_error',
       'created_at',
     ])
-    .where('status', 'in', ['pending', 'processing', 'dead'])
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+    .where('status', 'in', ['pending', 'processing', 'dead']);
+  if (accountId !== undefined) query = query.where('account_id', '=', accountId);
+  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
   return rows.map((row) => ({
     id: row.id,
     template: row.template,

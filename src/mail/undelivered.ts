@@ -8,7 +8,7 @@ import { Forbidden, NotFound } from '../errors.js';
 import { inTransaction } from '../db/transaction.js';
 import { confirmCaller } from '../users/service.js';
 import { recordAudit } from '../audit/record.js';
-import type { UndeliveredEmail } from './outbox.js';
+import { listUndelivered, type UndeliveredEmail } from './outbox.js';
 
 /** Undelivered email a page lists at most, oldest first. */
 export const LISTED_UNDELIVERED = 50;
@@ -17,36 +17,9 @@ function requireAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new Forbidden("Only admins may see the account's email");
 }
 
-export async function listUndeliveredEmail(deps: Deps, actor: Actor): Promise<UndeliveredEmail[]> {
+export function listUndeliveredEmail(deps: Deps, actor: Actor): Promise<UndeliveredEmail[]> {
   requireAdmin(actor);
-  const rows = await deps.db.kysely
-    .selectFrom('outbox')
-    .select([
-      'id',
-      'template',
-      'recipient',
-      'status',
-      'attempts',
-      'next_attempt_at',
-      'last_error',
-      'created_at',
-    ])
-    .where('account_id', '=', actor.accountId)
-    .where('status', 'in', ['pending', 'processing', 'dead'])
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(LISTED_UNDELIVERED)
-    .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    template: row.template,
-    recipient: row.recipient,
-    status: row.status as UndeliveredEmail['status'],
-    attempts: Number(row.attempts),
-    nextAttemptAt: Number(row.next_attempt_at),
-    lastError: row.last_error,
-    createdAt: Number(row.created_at),
-  }));
+  return listUndelivered(deps.db.kysely, LISTED_UNDELIVERED, actor.accountId);
 }
 
 /**
