@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { DatabaseConfig } from '../src/config.js';
 import { newId } from '../src/db/ids.js';
-import type { AuditEntriesTable } from '../src/db/tables.js';
+import type { SealedEntry } from '../src/audit/rules.js';
 import { encodeId } from '../src/http/global-id.js';
 import { entryHash } from '../src/audit/rules.js';
 
@@ -43,9 +43,9 @@ function* entries(
   head: { seq: number; hash: string },
   count: number,
   now: number,
-): Generator<AuditEntriesTable[]> {
+): Generator<SealedEntry[]> {
   let prev = head.hash;
-  let batch: AuditEntriesTable[] = [];
+  let batch: SealedEntry[] = [];
   for (let i = 0; i < count; i++) {
     const createdAt = now - WINDOW_MS + Math.floor((i * WINDOW_MS) / count);
     const actor = userIds[i % userIds.length]!;

@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { fileTransport, smtpTransport } from './mail/transport.js';
 import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
+import { startAuditSealer } from './audit/sealer.js';
 import { startAuditRetention } from './audit/service.js';
 
 export interface Server {
@@ -123,6 +124,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : fileTransport(path.join(config.dataDir, 'mail'));
   worker = startOutboxWorker(deps, transport, app.log, options.worker);
   const emailSearch = startEmailSearchIndexer(deps, app.log);
+  const auditSealer = startAuditSealer(db, app.log);
   const auditRetention = startAuditRetention(deps, app.log, options.auditRetention);
   return {
     app,
@@ -134,6 +136,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       transport.close();
       await emailSearch.stop();
       await auditRetention.stop();
+      await auditSealer.stop();
       await keys.close();
       redis?.disconnect();
       await db.close();

@@ -1,7 +1,6 @@
 /**
  * Writing the audit log. Every change, through any door (the API, the pages, the command
- * line), writes one entry in the same transaction as the change, by one call, as the
- * transaction's last write:
+ * line), writes one entry in the same transaction as the change, by one call:
  *
  *     await recordAudit(trx, actor, { operation: 'updateUser', at: now, target: { type: 'User', id }, changes });
  *
@@ -14,17 +13,18 @@
  * - Secrets never reach an entry: the origin's variables lose every field named as a secret
  *   and every API key (rules.ts, withoutSecrets). Pass no secret in `changes` either.
  *
- * Last, because the entry chains onto the account's previous one: it locks the account's chain
- * head (audit_chains) until the transaction ends, and taking that lock after the change's own
- * locks keeps one lock order for every transaction. Recording nothing is right only when
- * nothing changed (a create that finds the user already invited, a second delete).
+ * The entry is written unchained and locks nothing, so an account's changes do not take turns.
+ * Once the transaction commits, the sealer (sealer.ts) chains it onto the account's previous
+ * entry. Recording nothing is right only when nothing changed (a create that finds the user
+ * already invited, a second delete).
  */
 import { newId } from '../db/ids.js';
 import type { AuditOperationType } from '../db/tables.js';
-import type { Trx } from '../db/transaction.js';
+import { afterCommit, type Trx } from '../db/transaction.js';
 import type { Origin } from './origin.js';
-import { entryHash, withoutSecrets } from './rules.js';
-import { appendEntry, lockChain } from './store.js';
+import { withoutSecrets } from './rules.js';
+import { wakeSealer } from './sealer.js';
+import { insertEntry } from './store.js';
 
 /** Who acted, in which account, and how the change came in. An Actor is one. */
 export interface AuditAuthor {
@@ -61,11 +61,9 @@ function json(value: unknown): string | null {
 }
 
 export async function recordAudit(trx: Trx, by: AuditAuthor, event: AuditEvent): Promise<void> {
-  const head = await lockChain(trx, by.accountId);
-  const entry = {
+  await insertEntry(trx, {
     id: newId(event.at),
     account_id: by.accountId,
-    seq: Number(head.seq) + 1,
     created_at: event.at,
     user_id: by.userId,
     api_key_id: by.origin.apiKeyId,
@@ -77,7 +75,6 @@ export async function recordAudit(trx: Trx, by: AuditAuthor, event: AuditEvent):
     target_type: event.target?.type ?? null,
     target_id: event.target?.id ?? null,
     changes: json(event.changes),
-    prev_hash: head.hash,
-  };
-  await appendEntry(trx, { ...entry, hash: entryHash(entry) });
+  });
+  afterCommit(trx, wakeSealer);
 }

@@ -50,8 +50,11 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
 // ---------------------------------------------------------------------------------------
 // Hashing
 
+/** An entry the sealer has chained: its place and hashes are set. */
+export type SealedEntry = AuditEntriesTable & { seq: number; prev_hash: string; hash: string };
+
 /** The fields of an entry that its hash covers, as stored: all but its place and its hash. */
-export type ChainedEntry = Omit<AuditEntriesTable, 'seq' | 'hash'>;
+export type ChainedEntry = Omit<SealedEntry, 'seq' | 'hash'>;
 
 /**
  * The canonical form of an entry: a JSON array of its fields in this fixed order, each as
@@ -101,7 +104,7 @@ export type Finding =
 /** An entry's place in the chain, or the chain's start. */
 export type ChainPlace = { id: string; seq: number } | 'start';
 
-export type StoredEntry = AuditEntriesTable;
+export type StoredEntry = SealedEntry;
 
 /** Where the chain must start (after retention) and end (its head), as audit_chains records. */
 export interface ChainBounds {

@@ -18,8 +18,10 @@ import {
   type BrokenLink,
   type ChainPlace,
   type Finding,
+  type SealedEntry,
 } from './rules.js';
 import * as store from './store.js';
+import { sealAuditLog } from './sealer.js';
 
 export const DAY_MS = 24 * 3600 * 1000;
 /** Without a start_time, a listing covers the 30 days before its end_time. */
@@ -87,8 +89,9 @@ export interface ChainReport {
 
 const VERIFY_BATCH = 5000;
 
-/** Walks each account's chain (or one account's) and reports what does not hold. */
+/** Chains what waits (sealer.ts), then walks each account's chain (or one account's) and reports what does not hold. */
 export async function verifyAuditLog(db: Db, accountId?: string): Promise<ChainReport[]> {
+  await sealAuditLog(db, accountId);
   const reports: ChainReport[] = [];
   for (const chain of await store.listChains(db.kysely, accountId)) {
     const bounds = {
@@ -125,7 +128,7 @@ export async function verifyAuditLog(db: Db, accountId?: string): Promise<ChainR
 async function eachEntry(
   db: Db,
   accountId: string,
-  visit: (entry: AuditEntriesTable) => void,
+  visit: (entry: SealedEntry) => void,
 ): Promise<void> {
   let after = -1;
   for (;;) {
@@ -170,6 +173,7 @@ export interface PruneOptions {
 export async function pruneAuditLog(deps: Deps, options: PruneOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? 1000;
   const cutoff = deps.clock() - deps.config.auditRetentionDays * DAY_MS;
+  await sealAuditLog(deps.db);
   let removed = 0;
   for (const chain of await store.listChains(deps.db.kysely)) {
     for (;;) {

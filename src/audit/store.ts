@@ -1,5 +1,5 @@
 /** SQL for the audit log (audit_entries) and its chain heads (audit_chains). Nothing else. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dialectOf } from '../db/connect.js';
 import type {
   AuditChainsTable,
@@ -9,7 +9,7 @@ import type {
 } from '../db/tables.js';
 import type { Trx } from '../db/transaction.js';
 import type { Position } from '../cursor.js';
-import { chainStart } from './rules.js';
+import { chainStart, type SealedEntry } from './rules.js';
 
 type Queryable = Kysely<Tables> | Trx;
 
@@ -38,13 +38,80 @@ export async function lockChain(trx: Trx, accountId: string): Promise<AuditChain
   return locked().executeTakeFirstOrThrow();
 }
 
-/** Writes an entry and moves the chain's head onto it. */
-export async function appendEntry(trx: Trx, entry: AuditEntriesTable): Promise<void> {
-  await trx.insertInto('audit_entries').values(entry).execute();
+/** An entry as recordAudit writes it: not chained yet. */
+export type NewEntry = Omit<AuditEntriesTable, 'seq' | 'prev_hash' | 'hash'>;
+
+export async function insertEntry(trx: Trx, entry: NewEntry): Promise<void> {
+  await trx
+    .insertInto('audit_entries')
+    .values({ ...entry, seq: null, prev_hash: null, hash: null })
+    .execute();
+}
+
+/** The accounts that have entries waiting to be chained (audit_entries_unsealed). */
+export async function unsealedAccounts(db: Queryable, accountId?: string): Promise<string[]> {
+  let query = db
+    .selectFrom('audit_entries')
+    .select('account_id')
+    .distinct()
+    .where('seq', 'is', null);
+  if (accountId !== undefined) query = query.where('account_id', '=', accountId);
+  return (await query.execute()).map((row) => row.account_id);
+}
+
+/** The account's oldest entries waiting to be chained, by id (which is by time). */
+export function unsealedEntries(trx: Trx, accountId: string, limit: number): Promise<NewEntry[]> {
+  return trx
+    .selectFrom('audit_entries')
+    .select([
+      'id',
+      'account_id',
+      'created_at',
+      'user_id',
+      'api_key_id',
+      'ip',
+      'operation_type',
+      'operation_name',
+      'operation_text',
+      'variables',
+      'target_type',
+      'target_id',
+      'changes',
+    ])
+    .where('account_id', '=', accountId)
+    .where('seq', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export interface ChainLink {
+  id: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * Chains entries (their place and hashes, in one statement) and moves the account's head onto
+ * the last of them. The caller holds the head's lock (lockChain).
+ */
+export async function sealEntries(trx: Trx, accountId: string, links: ChainLink[]): Promise<void> {
+  const last = links[links.length - 1];
+  if (!last) return;
+  // VALUES names its columns column1, column2... on both engines; the cast types the seq.
+  const rows = sql.join(
+    links.map((l) => sql`(${l.id}, cast(${l.seq} as bigint), ${l.prev_hash}, ${l.hash})`),
+  );
+  await sql`
+    update audit_entries
+       set seq = v.column2, prev_hash = v.column3, hash = v.column4
+      from (values ${rows}) as v
+     where audit_entries.id = v.column1 and audit_entries.seq is null`.execute(trx);
   await trx
     .updateTable('audit_chains')
-    .set({ seq: entry.seq, hash: entry.hash })
-    .where('account_id', '=', entry.account_id)
+    .set({ seq: last.seq, hash: last.hash })
+    .where('account_id', '=', accountId)
     .execute();
 }
 
@@ -100,7 +167,7 @@ export function chainEntries(
   accountId: string,
   afterSeq: number,
   limit: number,
-): Promise<AuditEntriesTable[]> {
+): Promise<SealedEntry[]> {
   return db
     .selectFrom('audit_entries')
     .selectAll()
@@ -108,7 +175,7 @@ export function chainEntries(
     .where('seq', '>', afterSeq)
     .orderBy('seq')
     .limit(limit)
-    .execute();
+    .execute() as Promise<SealedEntry[]>; // seq > afterSeq: sealed ones only
 }
 
 /** The oldest entries of the account's chain: what retention may cut. */
@@ -117,9 +184,10 @@ export function oldestEntries(trx: Trx, accountId: string, limit: number) {
     .selectFrom('audit_entries')
     .select(['seq', 'hash', 'created_at'])
     .where('account_id', '=', accountId)
+    .where('seq', 'is not', null)
     .orderBy('seq')
     .limit(limit)
-    .execute();
+    .execute() as Promise<{ seq: number; hash: string; created_at: number }[]>;
 }
 
 /** Cuts the chain through `last`: removes it and everything before, and records where. */

@@ -38,6 +38,8 @@ export interface Db {
   commits: number;
   /** PostgreSQL: the connection pool, for its figures (metrics.ts). */
   pool?: pg.Pool;
+  /** The server's audit sealer, woken when an entry commits (audit/sealer.ts). */
+  auditSealer?: { wake(): void };
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import * as sso from './migrations/0006-sso.js';
 import * as customRoles from './migrations/0007-custom-roles.js';
 import * as auditLog from './migrations/0008-audit-log.js';
 import * as userCounts from './migrations/0009-user-counts.js';
+import * as writersInParallel from './migrations/0010-writers-in-parallel.js';
 
 interface DialectMigration {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0007-custom-roles': customRoles,
   '0008-audit-log': auditLog,
   '0009-user-counts': userCounts,
+  '0010-writers-in-parallel': writersInParallel,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -40,10 +42,13 @@ function provider(dialect: Dialect): MigrationProvider {
   };
 }
 
-/** Brings the schema up to date; returns the names of the migrations it applied. */
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Brings the schema up to date (or up to the migration `to`, for tests of an upgrade); returns
+ * the names of the migrations it applied.
+ */
+export async function migrate(db: Db, { to }: { to?: string } = {}): Promise<string[]> {
   const migrator = new Migrator({ db: db.kysely, provider: provider(db.dialect) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (to ? migrator.migrateTo(to) : migrator.migrateToLatest());
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -148,8 +148,8 @@ export type AuditOperationType = 'mutation' | 'query';
 export interface AuditEntriesTable {
   id: string;
   account_id: string;
-  /** Its place in the account's chain: 1, 2, 3... */
-  seq: number;
+  /** Its place in the account's chain: 1, 2, 3...; null until the sealer chains it. */
+  seq: number | null;
   created_at: number;
   /** Who acted; null when no user did (the operator's command line, an anonymous visitor). */
   user_id: string | null;
@@ -164,8 +164,9 @@ export interface AuditEntriesTable {
   target_id: string | null;
   /** JSON of { before, after }, for updates. */
   changes: string | null;
-  prev_hash: string;
-  hash: string;
+  /** Null, as seq, until the sealer chains the entry (src/audit/sealer.ts). */
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 /** Per account: the head of its audit chain, and where retention cut it. */
@@ -177,9 +178,13 @@ export interface AuditChainsTable {
   pruned_hash: string;
 }
 
-/** Per account, its active and pending users, kept by triggers on users (migration 0009). */
+/**
+ * Per account, its active and pending users, kept by triggers on users: the sums of the
+ * account's rows, one per slot (migrations 0009 and 0010).
+ */
 export interface UserCountsTable {
   account_id: string;
+  slot: number;
   active: number;
   pending: number;
 }

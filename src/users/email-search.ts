@@ -109,7 +109,7 @@ export function startEmailSearchIndexer(
   log: FastifyBaseLogger,
   { intervalMs = 500, batchSize = 2000 }: Partial<IndexerOptions> = {},
 ): Background {
-  if (deps.db.dialect !== 'sqlite') return { stop: async () => {} };
+  if (deps.db.dialect !== 'sqlite') return { wake: () => {}, stop: async () => {} };
   return runEvery(intervalMs, async (stopped) => {
     try {
       while (!stopped() && (await indexPendingEmails(deps.db.kysely, batchSize)) === batchSize) {

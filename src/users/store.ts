@@ -349,7 +349,8 @@ export interface StatusCounts {
 
 /**
  * Exact counts by status of the account's users that are not deleted. Active and pending users
- * are one row of user_counts, which triggers on users keep (migration 0009); the invited among
+ * are the sums of the account's rows of user_counts, which triggers on users keep (migrations
+ * 0009 and 0010); the invited among
  * the pending are the live invitations not expired yet, a range of the
  * user_tokens_live_invitations index. A live invitation always belongs to a pending user:
  * becoming active uses it up and a deletion revokes it, so no join to users is needed. The
@@ -363,7 +364,10 @@ export async function countByStatus(
   const [counts, invitations] = await Promise.all([
     db
       .selectFrom('user_counts')
-      .select(['active', 'pending'])
+      .select((eb) => [
+        eb.fn.sum<number>('active').as('active'),
+        eb.fn.sum<number>('pending').as('pending'),
+      ])
       .where('account_id', '=', accountId)
       .executeTakeFirst(),
     db

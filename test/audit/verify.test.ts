@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
+import { sealAuditLog } from '../../src/audit/sealer.js';
 import { pruneAuditLog, verifyAuditLog } from '../../src/audit/service.js';
 import {
   describeEachDatabase,
@@ -90,6 +91,8 @@ describeEachDatabase('audit log: commands, verification, retention', (database) 
       });
       expect(created.status).toBe(201);
     }
+    // Rows are tampered with once chained: an entry not chained yet has no hash to betray it.
+    await sealAuditLog(roster.server.deps.db);
     const chain = await db()
       .selectFrom('audit_entries')
       .selectAll()
@@ -235,6 +238,42 @@ describeEachDatabase('audit log: commands, verification, retention', (database) 
     const [report] = await verifyAuditLog(roster.server.deps.db, admin.accountId);
     expect(report!.findings).toEqual([]);
     expect(report!.entries).toBe(21);
+  });
+
+  it('the server chains new entries by itself, soon after they commit, from any process', async () => {
+    const { admin } = await accountWithChanges(0);
+    const unsealed = () =>
+      db()
+        .selectFrom('audit_entries')
+        .select('id')
+        .where('account_id', '=', admin.accountId)
+        .where('seq', 'is', null)
+        .execute();
+    const created = await roster.api(admin.key, 'POST', '/v2/users', {
+      name: 'Chained Soon',
+      email: uniqueEmail(),
+      role: { type: 'predefined', name: 'member' },
+      invite_mode: 'none',
+    });
+    expect(created.status).toBe(201);
+    await until(async () => (await unsealed()).length === 0, 'the API change chained');
+    // Another process's entry (a command), chained by the server's own round a second later.
+    const account = encodeId('Account', admin.accountId);
+    const renamed = await cli('accounts', 'rename', '--account-id', account, '--name', 'Later');
+    expect(renamed.code, renamed.stderr).toBe(0);
+    await until(async () => (await unsealed()).length === 0, 'the command chained', 5000);
+    const chain = await db()
+      .selectFrom('audit_entries')
+      .select(['seq', 'operation_name', 'prev_hash', 'hash'])
+      .where('account_id', '=', admin.accountId)
+      .orderBy('seq')
+      .execute();
+    expect(chain.map((e) => [Number(e.seq), e.operation_name])).toEqual([
+      [1, 'bootstrapAccount'],
+      [2, 'createUser'],
+      [3, 'renameAccount'],
+    ]);
+    expect(chain[2]!.prev_hash).toBe(chain[1]!.hash);
   });
 
   it('retention removes entries past ROSTER_AUDIT_RETENTION_DAYS in batches; what remains still verifies', async () => {
