@@ -12,6 +12,7 @@ import {
   SqliteDialect,
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
+import { preparingStatements } from './pg-statements.js';
 import { keepingStatements } from './sqlite-statements.js';
 import type { Tables } from './tables.js';
 
@@ -103,7 +104,9 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
   const pool =
     config.dialect === 'postgres' ? postgresPool(config.url, options.poolSize ?? 10) : undefined;
   const dialect =
-    config.dialect === 'sqlite' ? sqliteDialect(config.file) : new PostgresDialect({ pool: pool! });
+    config.dialect === 'sqlite'
+      ? sqliteDialect(config.file)
+      : new PostgresDialect({ pool: preparingStatements(pool!) });
   const kysely = new Kysely<Tables>({ dialect });
   rememberDialect(kysely, config.dialect);
   return { kysely, dialect: config.dialect, commits: 0, pool, close: () => kysely.destroy() };
