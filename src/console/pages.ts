@@ -10,6 +10,7 @@ import { isoTime } from '../http/time.js';
 import { html, type Html } from '../html.js';
 import type { UndeliveredEmail } from '../mail/outbox.js';
 import type { InvitationDelivery } from '../mail/undelivered.js';
+import { COPY_SCRIPT, copyButton } from '../self-service/copy-button.js';
 import { csrfField, errorAlert, type Page } from '../self-service/pages.js';
 import type { Session } from '../sessions/service.js';
 import type { SsoSettings } from '../sso/service.js';
@@ -27,28 +28,14 @@ export const SEARCH_PAUSE_MS = 400;
 export const POLL_MS = 2000;
 
 /**
- * Copy buttons (hidden without JavaScript) copy the text of the element they name; a region
- * marked data-poll reloads its content from that address every POLL_MS while it shows a state
- * that is still changing; a search form marked data-live searches as one types (after a pause)
- * and puts the results in the element it names; a form marked data-confirm asks before it is
- * sent.
+ * The copy buttons' script (COPY_SCRIPT), and: a region marked data-poll reloads its content
+ * from that address every POLL_MS while it shows a state that is still changing; a search form
+ * marked data-live searches as one types (after a pause) and puts the results in the element it
+ * names; a form marked data-confirm asks before it is sent.
  */
 export const CONSOLE_SCRIPT = `const POLL_MS = ${POLL_MS};
 const SEARCH_PAUSE_MS = ${SEARCH_PAUSE_MS};
-for (const button of document.querySelectorAll('button[data-copy]')) {
-  const source = document.getElementById(button.dataset.copy);
-  const status = document.getElementById(button.dataset.status);
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(source.textContent.trim());
-      status.textContent = 'Copied to the clipboard.';
-    } catch {
-      window.getSelection().selectAllChildren(source);
-      status.textContent = 'Your browser did not allow copying: the text is selected, copy it now.';
-    }
-  });
-}
+${COPY_SCRIPT}
 for (const region of document.querySelectorAll('[data-poll]')) {
   const waiting = () => region.querySelector('[data-state="pending"], [data-state="processing"]');
   const poll = async () => {
@@ -551,16 +538,7 @@ export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
             >
             <span class="hint">Click the password to select all of it, then copy it.</span>
           </div>
-          <button
-            type="button"
-            class="secondary"
-            data-copy="secret"
-            data-status="copy-status"
-            hidden
-          >
-            Copy the password
-          </button>
-          <p class="copy-status" id="copy-status" role="status"></p>
+          ${copyButton({ source: 'secret', label: 'Copy the password', noun: 'the text' })}
           <p>See ${person}.</p>
           ${again}`,
       );
