@@ -12,6 +12,7 @@ import { KEY_DESCRIPTION_MAX, KEY_NAME_MAX } from '../api-keys/service.js';
 import type { Session } from '../sessions/service.js';
 import { COPY_SCRIPT_PATH, copyButton } from './copy-button.js';
 import { CSRF_FIELD } from './csrf.js';
+import { inputField, selectField } from './field.js';
 import { KEY_EXPIRY_CHOICES } from './key-expiry.js';
 import type { OwnKeys } from './account-keys.js';
 import type { Page } from './pages.js';
@@ -73,47 +74,34 @@ function keyItem(key: ApiKeysTable, csrf: string, now: number): Html {
 
 /** `refused`: the form came back with the problem shown above it (#key-error). */
 function createForm(csrf: string, form: KeyForm, refused: boolean): Html {
-  const invalid = refused ? html` aria-invalid="true" aria-describedby="key-error"` : '';
   return html`<h3 id="new-key-heading">Create an API key</h3>
     <form method="post" action="/account/api-keys" aria-labelledby="new-key-heading">
       ${csrfField(csrf)}
-      <div class="field">
-        <label for="key-name">Name</label>
-        <input
-          id="key-name"
-          name="name"
-          type="text"
-          required
-          maxlength="${KEY_NAME_MAX}"
-          value="${form.name}"
-          ${invalid}
-        />
-        <span class="hint">Say where it is used, such as “nightly sync”.</span>
-      </div>
-      <div class="field">
-        <label for="key-description">Description (optional)</label>
-        <input
-          id="key-description"
-          name="description"
-          type="text"
-          maxlength="${KEY_DESCRIPTION_MAX}"
-          value="${form.description}"
-        />
-      </div>
-      <div class="field">
-        <label for="key-expires">Expires</label>
-        <select id="key-expires" name="expires">
-          ${KEY_EXPIRY_CHOICES.map(
-            (choice) =>
-              html`<option
-                value="${choice.value}"
-                ${choice.value === form.expires ? 'selected' : ''}
-              >
-                ${choice.label}
-              </option>`,
-          )}
-        </select>
-      </div>
+      ${inputField({
+        id: 'key-name',
+        name: 'name',
+        label: 'Name',
+        required: true,
+        maxlength: KEY_NAME_MAX,
+        value: form.name,
+        hint: 'Say where it is used, such as “nightly sync”.',
+        describedBy: refused ? ['key-error'] : [],
+        invalid: refused,
+      })}
+      ${inputField({
+        id: 'key-description',
+        name: 'description',
+        label: 'Description (optional)',
+        maxlength: KEY_DESCRIPTION_MAX,
+        value: form.description,
+      })}
+      ${selectField({
+        id: 'key-expires',
+        name: 'expires',
+        label: 'Expires',
+        options: KEY_EXPIRY_CHOICES,
+        selected: form.expires,
+      })}
       <button type="submit">Create API key</button>
     </form>`;
 }
