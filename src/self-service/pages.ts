@@ -5,7 +5,7 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/password-policy.js';
 import type { Session } from '../sessions/service.js';
 import { CSRF_FIELD } from './csrf.js';
-import { inputField, selectField } from './field.js';
+import { inputField, selectField, type InputField } from './field.js';
 import { html, type Html } from '../html.js';
 import type { LinkView } from './service.js';
 import { STYLESHEET_PATH } from './stylesheet.js';
@@ -97,6 +97,18 @@ function usernameField(email: string): Html {
   });
 }
 
+/** The email a person signs in with, as the sign-in and reset forms ask for it. */
+function signInEmailField(more: Pick<InputField, 'value' | 'describedBy'> = {}): Html {
+  return inputField({
+    id: 'email',
+    label: 'Email',
+    type: 'email',
+    autocomplete: 'username',
+    required: true,
+    ...more,
+  });
+}
+
 function loginHref(accountId: string | undefined): string {
   return accountId ? `/login?account=${encodeURIComponent(accountId)}` : '/login';
 }
@@ -140,12 +152,7 @@ export function loginPage(page: LoginPage): Page {
       <form method="post" action="/login">
         ${csrfField(page.csrf)} ${chooser}
         ${page.next ? html`<input type="hidden" name="next" value="${page.next}" />` : ''}
-        ${inputField({
-          id: 'email',
-          label: 'Email',
-          type: 'email',
-          autocomplete: 'username',
-          required: true,
+        ${signInEmailField({
           value: page.email ?? '',
           describedBy: page.error ? ['form-error'] : [],
         })}
@@ -272,13 +279,7 @@ export function forgotPage(csrf: string, accountId?: string, accountName?: strin
       <form method="post" action="/password/forgot">
         ${csrfField(csrf)}
         ${accountId ? html`<input type="hidden" name="account" value="${accountId}" />` : ''}
-        ${inputField({
-          id: 'email',
-          label: 'Email',
-          type: 'email',
-          autocomplete: 'username',
-          required: true,
-        })}
+        ${signInEmailField()}
         <button type="submit">Send reset link</button>
       </form>
       <p class="links"><a href="${loginHref(accountId)}">Back to sign in</a></p>`,
