@@ -10,6 +10,14 @@ import { isoTime } from '../http/time.js';
 import { html, type Html } from '../html.js';
 import type { UndeliveredEmail } from '../mail/outbox.js';
 import type { InvitationDelivery } from '../mail/undelivered.js';
+import { COPY_SCRIPT, copyButton } from '../self-service/copy-button.js';
+import {
+  checkboxField,
+  inputField,
+  problemOf,
+  selectField,
+  type FieldProblem,
+} from '../self-service/field.js';
 import { csrfField, errorAlert, type Page } from '../self-service/pages.js';
 import type { Session } from '../sessions/service.js';
 import type { SsoSettings } from '../sso/service.js';
@@ -27,28 +35,14 @@ export const SEARCH_PAUSE_MS = 400;
 export const POLL_MS = 2000;
 
 /**
- * Copy buttons (hidden without JavaScript) copy the text of the element they name; a region
- * marked data-poll reloads its content from that address every POLL_MS while it shows a state
- * that is still changing; a search form marked data-live searches as one types (after a pause)
- * and puts the results in the element it names; a form marked data-confirm asks before it is
- * sent.
+ * The copy buttons' script (COPY_SCRIPT), and: a region marked data-poll reloads its content
+ * from that address every POLL_MS while it shows a state that is still changing; a search form
+ * marked data-live searches as one types (after a pause) and puts the results in the element it
+ * names; a form marked data-confirm asks before it is sent.
  */
 export const CONSOLE_SCRIPT = `const POLL_MS = ${POLL_MS};
 const SEARCH_PAUSE_MS = ${SEARCH_PAUSE_MS};
-for (const button of document.querySelectorAll('button[data-copy]')) {
-  const source = document.getElementById(button.dataset.copy);
-  const status = document.getElementById(button.dataset.status);
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(source.textContent.trim());
-      status.textContent = 'Copied to the clipboard.';
-    } catch {
-      window.getSelection().selectAllChildren(source);
-      status.textContent = 'Your browser did not allow copying: the text is selected, copy it now.';
-    }
-  });
-}
+${COPY_SCRIPT}
 for (const region of document.querySelectorAll('[data-poll]')) {
   const waiting = () => region.querySelector('[data-state="pending"], [data-state="processing"]');
   const poll = async () => {
@@ -165,16 +159,6 @@ function okNotice(message: string | undefined): Html {
   return message ? html`<div class="alert ok" role="status">${message}</div>` : html``;
 }
 
-/** The error of one field, shown under it, and the attributes that tie the field to it. */
-function fieldError(errors: readonly FieldError[] | undefined, field: string) {
-  const found = errors?.find((e) => e.field === field);
-  const id = `${field}-error`;
-  return {
-    message: found ? html`<span class="field-error" id="${id}">${found.message}</span>` : html``,
-    attributes: found ? html` aria-invalid="true" aria-describedby="${id}"` : html``,
-  };
-}
-
 // ---------------------------------------------------------------------------------------
 // Refused
 
@@ -229,9 +213,14 @@ function counts(view: PeopleView): Html {
     <p class="hint" id="counts-note">Everyone in the account, counted now.</p>`;
 }
 
+const STATUS_CHOICES: { value: UserStatus | ''; label: string }[] = [
+  { value: '', label: 'Any status' },
+  { value: 'active', label: 'Active' },
+  { value: 'invited', label: 'Invited' },
+  { value: 'expired', label: 'Invitation expired' },
+];
+
 export function peoplePage(frame: Frame, view: PeopleView): Page {
-  const statusOption = (value: UserStatus | '', label: string) =>
-    html`<option value="${value}" ${view.status === value ? 'selected' : ''}>${label}</option>`;
   const rows = view.users.map(
     (user) =>
       html`<tr>
@@ -285,17 +274,19 @@ export function peoplePage(frame: Frame, view: PeopleView): Page {
         data-live="people-results"
         data-status="search-status"
       >
-        <div class="field">
-          <label for="email">Search by email</label>
-          <input id="email" name="email" type="search" value="${view.email}" maxlength="254" />
-        </div>
-        <div class="field">
-          <label for="status">Status</label>
-          <select id="status" name="status">
-            ${statusOption('', 'Any status')} ${statusOption('active', 'Active')}
-            ${statusOption('invited', 'Invited')} ${statusOption('expired', 'Invitation expired')}
-          </select>
-        </div>
+        ${inputField({
+          id: 'email',
+          label: 'Search by email',
+          type: 'search',
+          value: view.email,
+          maxlength: 254,
+        })}
+        ${selectField({
+          id: 'status',
+          label: 'Status',
+          options: STATUS_CHOICES,
+          selected: view.status,
+        })}
         <button type="submit" class="inline">Search</button>
       </form>
       <p class="visually-hidden" id="search-status" role="status"></p>
@@ -351,6 +342,17 @@ const MODE_SENTENCES: Record<InviteMode, { label: string; sentence: string }> = 
   },
 };
 
+function developerField(checked: boolean, problem?: FieldProblem): Html {
+  return checkboxField({
+    id: 'is_developer',
+    label: 'Developer',
+    checked,
+    hint: 'A developer may use the API with keys of their own.',
+    hintId: 'developer-hint',
+    problem,
+  });
+}
+
 export function invitePage(
   frame: Frame,
   input: {
@@ -362,9 +364,6 @@ export function invitePage(
   },
 ): Page {
   const { form } = input;
-  const name = fieldError(input.errors, 'name');
-  const email = fieldError(input.errors, 'email');
-  const role = fieldError(input.errors, 'role');
   const modes = (Object.keys(MODE_SENTENCES) as InviteMode[]).map((mode) => {
     const words = MODE_SENTENCES[mode];
     const sentence =
@@ -392,63 +391,33 @@ export function invitePage(
       ${errorAlert(input.error)}
       <form method="post" action="/admin/invite" class="narrow">
         ${csrfField(frame.csrf)}
-        <div class="field">
-          <label for="name">Name</label>
-          <input
-            id="name"
-            name="name"
-            type="text"
-            required
-            maxlength="255"
-            autocomplete="off"
-            value="${form.name}"
-            ${name.attributes}
-          />
-          ${name.message}
-        </div>
-        <div class="field">
-          <label for="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            required
-            maxlength="254"
-            autocomplete="off"
-            value="${form.email}"
-            ${email.attributes}
-          />
-          ${email.message}
-        </div>
-        <div class="field">
-          <label for="role">Role</label>
-          <select id="role" name="role" ${role.attributes}>
-            ${input.roles.map(
-              (choice) =>
-                html`<option
-                  value="${choice.value}"
-                  ${choice.value === form.role ? 'selected' : ''}
-                >
-                  ${choice.label}
-                </option>`,
-            )}
-          </select>
-          ${role.message}
-        </div>
-        <div class="field checkbox">
-          <input
-            id="is_developer"
-            name="is_developer"
-            type="checkbox"
-            value="yes"
-            aria-describedby="developer-hint"
-            ${form.isDeveloper ? 'checked' : ''}
-          />
-          <label for="is_developer">Developer</label>
-          <span class="hint" id="developer-hint"
-            >A developer may use the API with keys of their own.</span
-          >
-        </div>
+        ${inputField({
+          id: 'name',
+          label: 'Name',
+          required: true,
+          maxlength: 255,
+          autocomplete: 'off',
+          value: form.name,
+          problem: problemOf(input.errors, 'name'),
+        })}
+        ${inputField({
+          id: 'email',
+          label: 'Email',
+          type: 'email',
+          required: true,
+          maxlength: 254,
+          autocomplete: 'off',
+          value: form.email,
+          problem: problemOf(input.errors, 'email'),
+        })}
+        ${selectField({
+          id: 'role',
+          label: 'Role',
+          options: input.roles,
+          selected: form.role,
+          problem: problemOf(input.errors, 'role'),
+        })}
+        ${developerField(form.isDeveloper)}
         <fieldset class="field">
           <legend>How they get in</legend>
           ${modes}
@@ -551,16 +520,7 @@ export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
             >
             <span class="hint">Click the password to select all of it, then copy it.</span>
           </div>
-          <button
-            type="button"
-            class="secondary"
-            data-copy="secret"
-            data-status="copy-status"
-            hidden
-          >
-            Copy the password
-          </button>
-          <p class="copy-status" id="copy-status" role="status"></p>
+          ${copyButton({ source: 'secret', label: 'Copy the password', noun: 'the text' })}
           <p>See ${person}.</p>
           ${again}`,
       );
@@ -726,9 +686,6 @@ export function personPage(frame: Frame, view: PersonView): Page {
     role: roleValue(user),
     isDeveloper: user.isDeveloper,
   };
-  const name = fieldError(view.errors, 'name');
-  const role = fieldError(view.errors, 'role');
-  const developer = fieldError(view.errors, 'is_developer');
   const facts = html`<dl class="facts">
     <dt>Email</dt>
     <dd>${user.email}</dd>
@@ -771,44 +728,22 @@ export function personPage(frame: Frame, view: PersonView): Page {
     <h2 id="edit-heading">Change</h2>
     <form method="post" action="/admin/users/${user.id}" class="narrow">
       ${csrfField(frame.csrf)}
-      <div class="field">
-        <label for="name">Name</label>
-        <input
-          id="name"
-          name="name"
-          type="text"
-          required
-          maxlength="255"
-          value="${form.name}"
-          ${name.attributes}
-        />
-        ${name.message}
-      </div>
-      <div class="field">
-        <label for="role">Role</label>
-        <select id="role" name="role" ${role.attributes}>
-          ${view.roles.map(
-            (choice) =>
-              html`<option value="${choice.value}" ${choice.value === form.role ? 'selected' : ''}>
-                ${choice.label}
-              </option>`,
-          )}
-        </select>
-        ${role.message}
-      </div>
-      <div class="field checkbox">
-        <input
-          id="is_developer"
-          name="is_developer"
-          type="checkbox"
-          value="yes"
-          ${form.isDeveloper ? 'checked' : ''}
-          ${developer.attributes}
-        />
-        <label for="is_developer">Developer</label>
-        <span class="hint">A developer may use the API with keys of their own.</span>
-        ${developer.message}
-      </div>
+      ${inputField({
+        id: 'name',
+        label: 'Name',
+        required: true,
+        maxlength: 255,
+        value: form.name,
+        problem: problemOf(view.errors, 'name'),
+      })}
+      ${selectField({
+        id: 'role',
+        label: 'Role',
+        options: view.roles,
+        selected: form.role,
+        problem: problemOf(view.errors, 'role'),
+      })}
+      ${developerField(form.isDeveloper, problemOf(view.errors, 'is_developer'))}
       <button type="submit">Save changes</button>
     </form>
   </section>`;
@@ -925,14 +860,13 @@ export interface AuditView {
   errors?: FieldError[];
 }
 
+const OPERATION_TYPE_CHOICES = [
+  { value: '', label: 'Any' },
+  { value: 'mutation', label: 'Changes' },
+  { value: 'query', label: 'Reads' },
+];
+
 export function auditPage(frame: Frame, view: AuditView): Page {
-  const from = fieldError(view.errors, 'start_time');
-  const to = fieldError(view.errors, 'end_time');
-  const user = fieldError(view.errors, 'user_id');
-  const typeOption = (value: string, label: string) =>
-    html`<option value="${value}" ${view.operationType === value ? 'selected' : ''}>
-      ${label}
-    </option>`;
   return consolePage(
     frame,
     'audit',
@@ -941,28 +875,32 @@ export function auditPage(frame: Frame, view: AuditView): Page {
       <p class="lead">Everything changed in this account, through any door, newest first.</p>
       ${errorAlert(view.error)}
       <form method="get" action="/admin/audit" class="filters">
-        <div class="field">
-          <label for="from">From (UTC day)</label>
-          <input id="from" name="from" type="date" value="${view.from}" ${from.attributes} />
-          ${from.message}
-        </div>
-        <div class="field">
-          <label for="to">To (UTC day, included)</label>
-          <input id="to" name="to" type="date" value="${view.to}" ${to.attributes} />
-          ${to.message}
-        </div>
-        <div class="field">
-          <label for="user">User id</label>
-          <input id="user" name="user" type="text" value="${view.user}" ${user.attributes} />
-          ${user.message}
-        </div>
-        <div class="field">
-          <label for="type">Operation type</label>
-          <select id="type" name="type">
-            ${typeOption('', 'Any')} ${typeOption('mutation', 'Changes')}
-            ${typeOption('query', 'Reads')}
-          </select>
-        </div>
+        ${inputField({
+          id: 'from',
+          label: 'From (UTC day)',
+          type: 'date',
+          value: view.from,
+          problem: problemOf(view.errors, 'start_time'),
+        })}
+        ${inputField({
+          id: 'to',
+          label: 'To (UTC day, included)',
+          type: 'date',
+          value: view.to,
+          problem: problemOf(view.errors, 'end_time'),
+        })}
+        ${inputField({
+          id: 'user',
+          label: 'User id',
+          value: view.user,
+          problem: problemOf(view.errors, 'user_id'),
+        })}
+        ${selectField({
+          id: 'type',
+          label: 'Operation type',
+          options: OPERATION_TYPE_CHOICES,
+          selected: view.operationType,
+        })}
         <button type="submit" class="inline">Show</button>
       </form>
       <p class="hint">Without a start, the 30 days before the end are shown.</p>
@@ -997,11 +935,8 @@ export interface AccountView {
 export function accountSettingsPage(frame: Frame, view: AccountView): Page {
   const errorIn = (form: AccountView['errorIn']) =>
     view.errorIn === form ? errorAlert(view.error) : '';
-  const errors = view.errorIn === 'sso' ? view.errors : view.errorIn === 'name' ? view.errors : [];
-  const name = fieldError(view.errorIn === 'name' ? errors : [], 'name');
-  const issuer = fieldError(view.errorIn === 'sso' ? errors : [], 'issuer');
-  const clientId = fieldError(view.errorIn === 'sso' ? errors : [], 'client_id');
-  const secret = fieldError(view.errorIn === 'sso' ? errors : [], 'client_secret');
+  const nameErrors = view.errorIn === 'name' ? view.errors : undefined;
+  const ssoErrors = view.errorIn === 'sso' ? view.errors : undefined;
   const sso = view.ssoForm ?? {
     issuer: view.sso?.issuer ?? '',
     clientId: view.sso?.clientId ?? '',
@@ -1045,21 +980,16 @@ export function accountSettingsPage(frame: Frame, view: AccountView): Page {
         ${errorIn('name')}
         <form method="post" action="/admin/account/name" class="narrow">
           ${csrfField(frame.csrf)}
-          <div class="field">
-            <label for="account-name">Account name</label>
-            <input
-              id="account-name"
-              name="name"
-              type="text"
-              required
-              maxlength="255"
-              value="${view.name}"
-              aria-describedby="account-name-hint"
-              ${name.attributes}
-            />
-            <span class="hint" id="account-name-hint">Invitees see it: “Join ${view.name}”.</span>
-            ${name.message}
-          </div>
+          ${inputField({
+            id: 'account-name',
+            name: 'name',
+            label: 'Account name',
+            required: true,
+            maxlength: 255,
+            value: view.name,
+            hint: `Invitees see it: “Join ${view.name}”.`,
+            problem: problemOf(nameErrors, 'name'),
+          })}
           <button type="submit">Rename</button>
         </form>
       </section>
@@ -1079,59 +1009,37 @@ export function accountSettingsPage(frame: Frame, view: AccountView): Page {
         ${errorIn('sso')}
         <form method="post" action="/admin/account/sso" class="narrow">
           ${csrfField(frame.csrf)}
-          <div class="field">
-            <label for="issuer">Issuer URL</label>
-            <input
-              id="issuer"
-              name="issuer"
-              type="url"
-              required
-              value="${sso.issuer}"
-              ${issuer.attributes}
-            />
-            ${issuer.message}
-          </div>
-          <div class="field">
-            <label for="client_id">Client id</label>
-            <input
-              id="client_id"
-              name="client_id"
-              type="text"
-              required
-              value="${sso.clientId}"
-              ${clientId.attributes}
-            />
-            ${clientId.message}
-          </div>
-          <div class="field">
-            <label for="client_secret">Client secret</label>
-            <input
-              id="client_secret"
-              name="client_secret"
-              type="password"
-              required
-              autocomplete="off"
-              aria-describedby="secret-hint"
-              ${secret.attributes}
-            />
-            <span class="hint" id="secret-hint"
-              >Stored encrypted; type it again to change anything here.</span
-            >
-            ${secret.message}
-          </div>
-          <div class="field checkbox">
-            <input
-              id="enforced"
-              name="enforced"
-              type="checkbox"
-              value="yes"
-              ${sso.enforced ? 'checked' : ''}
-            />
-            <label for="enforced">Enforced</label>
-            <span class="hint"
-              >Everyone signs in with single sign-on; passwords stop working, but an admin’s.</span
-            >
-          </div>
+          ${inputField({
+            id: 'issuer',
+            label: 'Issuer URL',
+            type: 'url',
+            required: true,
+            value: sso.issuer,
+            problem: problemOf(ssoErrors, 'issuer'),
+          })}
+          ${inputField({
+            id: 'client_id',
+            label: 'Client id',
+            required: true,
+            value: sso.clientId,
+            problem: problemOf(ssoErrors, 'client_id'),
+          })}
+          ${inputField({
+            id: 'client_secret',
+            label: 'Client secret',
+            type: 'password',
+            required: true,
+            autocomplete: 'off',
+            hint: 'Stored encrypted; type it again to change anything here.',
+            hintId: 'secret-hint',
+            problem: problemOf(ssoErrors, 'client_secret'),
+          })}
+          ${checkboxField({
+            id: 'enforced',
+            label: 'Enforced',
+            checked: sso.enforced,
+            hint: 'Everyone signs in with single sign-on; passwords stop working, but an admin’s.',
+          })}
           <button type="submit">Save single sign-on</button>
         </form>
       </section>

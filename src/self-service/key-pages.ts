@@ -1,6 +1,6 @@
 /**
  * The API keys part of /account, and the page that shows a new key's secret once. Plain HTML
- * forms that work without JavaScript; the one script (COPY_SCRIPT) only adds a copy button to
+ * forms that work without JavaScript; the one script (copy-button.ts) only adds a copy button to
  * the secret, which is selectable text with or without it.
  */
 import { keyEndsAt } from '../auth/token-rules.js';
@@ -10,33 +10,12 @@ import { isoTime } from '../http/time.js';
 import { html, type Html } from '../html.js';
 import { KEY_DESCRIPTION_MAX, KEY_NAME_MAX } from '../api-keys/service.js';
 import type { Session } from '../sessions/service.js';
+import { COPY_SCRIPT_PATH, copyButton } from './copy-button.js';
 import { CSRF_FIELD } from './csrf.js';
+import { inputField, selectField } from './field.js';
 import { KEY_EXPIRY_CHOICES } from './key-expiry.js';
 import type { OwnKeys } from './account-keys.js';
 import type { Page } from './pages.js';
-
-export const COPY_SCRIPT_PATH = '/assets/copy-key.js';
-
-/**
- * Shows the copy buttons (hidden without JavaScript) and copies the text of the element a
- * button names; where the clipboard is refused, selects that text instead.
- */
-export const COPY_SCRIPT = `
-for (const button of document.querySelectorAll('button[data-copy]')) {
-  const source = document.getElementById(button.dataset.copy);
-  const status = document.getElementById(button.dataset.status);
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(source.textContent.trim());
-      status.textContent = 'Copied to the clipboard.';
-    } catch {
-      window.getSelection().selectAllChildren(source);
-      status.textContent = 'Your browser did not allow copying: the key is selected, copy it now.';
-    }
-  });
-}
-`;
 
 function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />`;
@@ -95,47 +74,34 @@ function keyItem(key: ApiKeysTable, csrf: string, now: number): Html {
 
 /** `refused`: the form came back with the problem shown above it (#key-error). */
 function createForm(csrf: string, form: KeyForm, refused: boolean): Html {
-  const invalid = refused ? html` aria-invalid="true" aria-describedby="key-error"` : '';
   return html`<h3 id="new-key-heading">Create an API key</h3>
     <form method="post" action="/account/api-keys" aria-labelledby="new-key-heading">
       ${csrfField(csrf)}
-      <div class="field">
-        <label for="key-name">Name</label>
-        <input
-          id="key-name"
-          name="name"
-          type="text"
-          required
-          maxlength="${KEY_NAME_MAX}"
-          value="${form.name}"
-          ${invalid}
-        />
-        <span class="hint">Say where it is used, such as “nightly sync”.</span>
-      </div>
-      <div class="field">
-        <label for="key-description">Description (optional)</label>
-        <input
-          id="key-description"
-          name="description"
-          type="text"
-          maxlength="${KEY_DESCRIPTION_MAX}"
-          value="${form.description}"
-        />
-      </div>
-      <div class="field">
-        <label for="key-expires">Expires</label>
-        <select id="key-expires" name="expires">
-          ${KEY_EXPIRY_CHOICES.map(
-            (choice) =>
-              html`<option
-                value="${choice.value}"
-                ${choice.value === form.expires ? 'selected' : ''}
-              >
-                ${choice.label}
-              </option>`,
-          )}
-        </select>
-      </div>
+      ${inputField({
+        id: 'key-name',
+        name: 'name',
+        label: 'Name',
+        required: true,
+        maxlength: KEY_NAME_MAX,
+        value: form.name,
+        hint: 'Say where it is used, such as “nightly sync”.',
+        describedBy: refused ? ['key-error'] : [],
+        invalid: refused,
+      })}
+      ${inputField({
+        id: 'key-description',
+        name: 'description',
+        label: 'Description (optional)',
+        maxlength: KEY_DESCRIPTION_MAX,
+        value: form.description,
+      })}
+      ${selectField({
+        id: 'key-expires',
+        name: 'expires',
+        label: 'Expires',
+        options: KEY_EXPIRY_CHOICES,
+        selected: form.expires,
+      })}
       <button type="submit">Create API key</button>
     </form>`;
 }
@@ -209,10 +175,7 @@ export function newKeyPage(input: {
         <code class="secret" id="secret">${secret}</code>
         <span class="hint">Click the key to select all of it, then copy it.</span>
       </div>
-      <button type="button" class="secondary" data-copy="secret" data-status="copy-status" hidden>
-        Copy the key
-      </button>
-      <p class="copy-status" id="copy-status" role="status"></p>
+      ${copyButton({ source: 'secret', label: 'Copy the key', noun: 'the key' })}
       <div class="actions">
         <a class="button" href="/account">Back to your account</a>
       </div>

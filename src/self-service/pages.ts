@@ -5,6 +5,7 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/password-policy.js';
 import type { Session } from '../sessions/service.js';
 import { CSRF_FIELD } from './csrf.js';
+import { inputField, selectField, type InputField } from './field.js';
 import { html, type Html } from '../html.js';
 import type { LinkView } from './service.js';
 import { STYLESHEET_PATH } from './stylesheet.js';
@@ -63,47 +64,49 @@ function okAlert(message: string | undefined): Html {
   return message ? html`<div class="alert ok" role="status">${message}</div>` : html``;
 }
 
+/** `error`: the form's error (#form-error), which concerns the new password. */
 function newPasswordFields(error: string | undefined): Html {
-  const invalid = error
-    ? html` aria-invalid="true" aria-describedby="form-error password-hint"`
-    : html` aria-describedby="password-hint"`;
-  return html`<div class="field">
-      <label for="password">New password</label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        required
-        minlength="${PASSWORD_MIN}"
-        maxlength="${PASSWORD_MAX * 2}"
-        ${invalid}
-      />
-      <span class="hint" id="password-hint"
-        >At least ${PASSWORD_MIN} characters. A few words strung together make a strong, memorable
-        password.</span
-      >
-    </div>
-    <div class="field">
-      <label for="confirmation">Confirm new password</label>
-      <input
-        id="confirmation"
-        name="confirmation"
-        type="password"
-        autocomplete="new-password"
-        required
-        minlength="${PASSWORD_MIN}"
-        maxlength="${PASSWORD_MAX * 2}"
-      />
-    </div>`;
+  const password = {
+    type: 'password',
+    autocomplete: 'new-password',
+    required: true,
+    minlength: PASSWORD_MIN,
+    maxlength: PASSWORD_MAX * 2,
+  } as const;
+  return html`${inputField({
+    ...password,
+    id: 'password',
+    label: 'New password',
+    hint: `At least ${PASSWORD_MIN} characters. A few words strung together make a strong, memorable password.`,
+    describedBy: error ? ['form-error'] : [],
+    invalid: !!error,
+  })}
+  ${inputField({ ...password, id: 'confirmation', label: 'Confirm new password' })}`;
 }
 
 /** A read-only email field, so that password managers file the new password under it. */
 function usernameField(email: string): Html {
-  return html`<div class="field">
-    <label for="email">Email</label>
-    <input id="email" type="email" autocomplete="username" value="${email}" readonly />
-  </div>`;
+  return inputField({
+    id: 'email',
+    name: null,
+    label: 'Email',
+    type: 'email',
+    autocomplete: 'username',
+    value: email,
+    readonly: true,
+  });
+}
+
+/** The email a person signs in with, as the sign-in and reset forms ask for it. */
+function signInEmailField(more: Pick<InputField, 'value' | 'describedBy'> = {}): Html {
+  return inputField({
+    id: 'email',
+    label: 'Email',
+    type: 'email',
+    autocomplete: 'username',
+    required: true,
+    ...more,
+  });
 }
 
 function loginHref(accountId: string | undefined): string {
@@ -127,16 +130,13 @@ export interface LoginPage {
 
 export function loginPage(page: LoginPage): Page {
   const chooser = page.accounts
-    ? html`<div class="field">
-        <label for="account">Account</label>
-        <select id="account" name="account" required>
-          ${page.accounts.map((a) => html`<option value="${a.id}">${a.name}</option>`)}
-        </select>
-        <span class="hint"
-          >Your email is a member of several accounts. Choose one, then enter your password
-          again.</span
-        >
-      </div>`
+    ? selectField({
+        id: 'account',
+        label: 'Account',
+        required: true,
+        options: page.accounts.map((a) => ({ value: a.id, label: a.name })),
+        hint: 'Your email is a member of several accounts. Choose one, then enter your password again.',
+      })
     : page.accountId
       ? html`<input type="hidden" name="account" value="${page.accountId}" />`
       : html``;
@@ -152,28 +152,17 @@ export function loginPage(page: LoginPage): Page {
       <form method="post" action="/login">
         ${csrfField(page.csrf)} ${chooser}
         ${page.next ? html`<input type="hidden" name="next" value="${page.next}" />` : ''}
-        <div class="field">
-          <label for="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            value="${page.email ?? ''}"
-            ${page.error ? html` aria-describedby="form-error"` : ''}
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-          />
-        </div>
+        ${signInEmailField({
+          value: page.email ?? '',
+          describedBy: page.error ? ['form-error'] : [],
+        })}
+        ${inputField({
+          id: 'password',
+          label: 'Password',
+          type: 'password',
+          autocomplete: 'current-password',
+          required: true,
+        })}
         <button type="submit">Sign in</button>
         <div class="actions">
           <button type="submit" class="secondary" formaction="/sso/start" formnovalidate>
@@ -290,10 +279,7 @@ export function forgotPage(csrf: string, accountId?: string, accountName?: strin
       <form method="post" action="/password/forgot">
         ${csrfField(csrf)}
         ${accountId ? html`<input type="hidden" name="account" value="${accountId}" />` : ''}
-        <div class="field">
-          <label for="email">Email</label>
-          <input id="email" name="email" type="email" autocomplete="username" required />
-        </div>
+        ${signInEmailField()}
         <button type="submit">Send reset link</button>
       </form>
       <p class="links"><a href="${loginHref(accountId)}">Back to sign in</a></p>`,
@@ -363,16 +349,13 @@ export function changePasswordPage(session: Session, csrf: string, error?: strin
         ${
           forced
             ? ''
-            : html`<div class="field">
-                <label for="current">Current password</label>
-                <input
-                  id="current"
-                  name="current"
-                  type="password"
-                  autocomplete="current-password"
-                  required
-                />
-              </div>`
+            : inputField({
+                id: 'current',
+                label: 'Current password',
+                type: 'password',
+                autocomplete: 'current-password',
+                required: true,
+              })
         }
         ${newPasswordFields(error)}
         <button type="submit">Save password</button>

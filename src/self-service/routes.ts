@@ -24,6 +24,7 @@ import type { ApiKeysTable } from '../db/tables.js';
 import * as accountKeys from './account-keys.js';
 import { keyExpiresAt } from './key-expiry.js';
 import * as keyPages from './key-pages.js';
+import { COPY_SCRIPT, COPY_SCRIPT_PATH } from './copy-button.js';
 import { completePasswordSetup, viewPasswordSetup } from './password-setup.js';
 import { finishSsoSignIn, startSsoSignIn } from '../sso/sign-in.js';
 import { SSO_LOGIN_TTL_MS } from '../sso/rules.js';
@@ -164,7 +165,7 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(SECURITY_HEADERS);
     const path = request.url.split('?')[0] ?? '';
-    if (path === STYLESHEET_PATH || path === keyPages.COPY_SCRIPT_PATH) return;
+    if (path === STYLESHEET_PATH || path === COPY_SCRIPT_PATH) return;
     const sent = request.cookies[names.csrf];
     const csrfCookieSent = typeof sent === 'string' && /^[A-Za-z0-9_-]{22}$/.test(sent);
     const csrfCookie = csrfCookieSent ? sent : newCsrfCookie();
@@ -228,11 +229,11 @@ export const selfServicePages: FastifyPluginAsync<SelfServiceOptions> = async (
       .send(STYLESHEET),
   );
 
-  app.get(keyPages.COPY_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+  app.get(COPY_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
     reply
       .header('cache-control', 'public, max-age=3600')
       .type('text/javascript; charset=utf-8')
-      .send(keyPages.COPY_SCRIPT),
+      .send(COPY_SCRIPT),
   );
 
   app.get('/', { schema: { hide: true } }, async (request, reply) =>

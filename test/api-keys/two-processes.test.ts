@@ -3,44 +3,12 @@
  * longer a developer, through one process, is refused by the other at its next request,
  * although that process had the key and its owner cached (auth/key-cache.ts).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
-import { databaseUrlOf, startServerProcess, type ServerProcess } from '../support/processes.js';
+import { expect, it } from 'vitest';
+import { describeEachDatabase, type Caller } from '../support/roster.js';
+import { useTwoProcesses } from '../support/processes.js';
 
 describeEachDatabase('two processes on one database', (database) => {
-  let first: TestRoster;
-  let second: ServerProcess;
-  let admin: Caller;
-
-  beforeAll(async () => {
-    first = await startRoster(database);
-    second = await startServerProcess(databaseUrlOf(first));
-    admin = await first.newAccount();
-  }, 60_000);
-
-  afterAll(async () => {
-    second?.child.kill('SIGTERM');
-    await first?.close();
-  });
-
-  /** The status of a request made with `key` to the second process. */
-  async function statusAtSecond(key: string): Promise<number> {
-    const response = await fetch(`${second.url}/v2/users?limit=1`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
-    await response.body?.cancel();
-    return response.status;
-  }
-
-  /** Uses the key at the second process until it has surely cached it. */
-  async function cachedAtSecond(key: string): Promise<void> {
-    for (let i = 0; i < 3; i++) expect(await statusAtSecond(key)).toBe(200);
-  }
+  const { first, second, admin, listAtSecond, cachedAtSecond } = useTwoProcesses(database);
 
   async function keyIdOf(caller: Caller): Promise<string> {
     const keys = await first.api(caller.key, 'GET', '/v2/api-keys');
@@ -56,7 +24,7 @@ describeEachDatabase('two processes on one database', (database) => {
       `/v2/api-keys/${await keyIdOf(member)}/revoke`,
     );
     expect(revoked.status).toBe(204);
-    expect(await statusAtSecond(member.key)).toBe(401);
+    expect(await listAtSecond(member.key)).toBe(401);
   });
 
   it('a refreshed key (no grace period) is refused by the other process at its next request', async () => {
@@ -69,15 +37,15 @@ describeEachDatabase('two processes on one database', (database) => {
       {},
     );
     expect(refreshed.status).toBe(200);
-    expect(await statusAtSecond(member.key)).toBe(401);
-    expect(await statusAtSecond(refreshed.body.key)).toBe(200);
+    expect(await listAtSecond(member.key)).toBe(401);
+    expect(await listAtSecond(refreshed.body.key)).toBe(200);
   });
 
   it('a deleted user’s key is refused by the other process at its next request', async () => {
     const member = await first.newCaller(admin, 'member');
     await cachedAtSecond(member.key);
     expect((await first.api(admin.key, 'DELETE', `/v2/users/${member.userId}`)).status).toBe(204);
-    expect(await statusAtSecond(member.key)).toBe(401);
+    expect(await listAtSecond(member.key)).toBe(401);
   });
 
   it('a user who is no longer a developer is refused by the other process at the next request', async () => {
@@ -87,7 +55,7 @@ describeEachDatabase('two processes on one database', (database) => {
       is_developer: false,
     });
     expect(patched.status).toBe(200);
-    expect(await statusAtSecond(member.key)).toBe(403);
+    expect(await listAtSecond(member.key)).toBe(403);
   });
 
   it('a change made through the second process is seen by the first at once', async () => {

@@ -25,10 +25,22 @@ describe.skipIf(!chromiumAvailable)('getting in, in a real browser', () => {
     await browser?.close();
   });
 
-  async function newContext(options: { javaScriptEnabled?: boolean } = {}) {
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 }, ...options });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: roster.url });
+  async function newContext(options: { javaScriptEnabled?: boolean; clipboard?: boolean } = {}) {
+    const { clipboard = true, ...rest } = options;
+    const context = await browser.newContext({ viewport: { width: 800, height: 900 }, ...rest });
+    if (clipboard) {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: roster.url });
+    }
     return context;
+  }
+
+  /** Has the browser refuse the clipboard to the page that shows a new key, as a policy may. */
+  async function refuseClipboard(page: Page) {
+    await page.route(`${roster.url}/account/api-keys`, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const headers = { ...response.headers(), 'permissions-policy': 'clipboard-write=()' };
+      await route.fulfill({ response, headers });
+    });
   }
 
   async function signIn(page: Page, email: string, password: string) {
@@ -156,6 +168,25 @@ describe.skipIf(!chromiumAvailable)('getting in, in a real browser', () => {
     expect(await page.locator('#secret').textContent()).toMatch(/^rstr_/);
     expect(await page.getByRole('button', { name: 'Copy the key' }).isVisible()).toBe(false);
     await page.screenshot({ path: path.join(OUTPUT, 'access-key-created-no-js.png') });
+    await context.close();
+  });
+
+  it('where the browser refuses the clipboard, the copy button selects the key and says so', async () => {
+    const person = await activePerson(roster, admin);
+    const context = await newContext({ clipboard: false });
+    const page = await context.newPage();
+    await refuseClipboard(page);
+    await signIn(page, person.email, person.password);
+    await page.waitForURL('**/account');
+    await page.getByLabel('Name', { exact: true }).fill('No clipboard');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.locator('#secret').textContent())!;
+    await page.getByRole('button', { name: 'Copy the key' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe('Your browser did not allow copying: the key is selected, copy it now.');
+    expect(await page.evaluate('window.getSelection().toString().trim()')).toBe(secret);
+    await look(page, 'access-key-copy-refused.png');
     await context.close();
   });
 });

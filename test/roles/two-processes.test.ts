@@ -3,46 +3,13 @@
  * role it holds changed, through one process, and the other process, which had the user's key
  * and its owner cached (auth/key-cache.ts), acts on the change at the user's next request.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeEachDatabase,
-  startRoster,
-  uniqueEmail,
-  type Caller,
-  type TestRoster,
-} from '../support/roster.js';
-import { databaseUrlOf, startServerProcess, type ServerProcess } from '../support/processes.js';
+import { expect, it } from 'vitest';
+import { describeEachDatabase, uniqueEmail, type Caller } from '../support/roster.js';
+import { useTwoProcesses } from '../support/processes.js';
 import { mintKeyForUser } from '../../src/accounts/service.js';
 
 describeEachDatabase('role changes across two processes', (database) => {
-  let first: TestRoster;
-  let second: ServerProcess;
-  let admin: Caller;
-
-  beforeAll(async () => {
-    first = await startRoster(database);
-    second = await startServerProcess(databaseUrlOf(first));
-    admin = await first.newAccount();
-  }, 60_000);
-
-  afterAll(async () => {
-    second?.child.kill('SIGTERM');
-    await first?.close();
-  });
-
-  /** The status of listing users with `key` at the second process. */
-  async function listAtSecond(key: string): Promise<number> {
-    const response = await fetch(`${second.url}/v2/users?limit=1`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
-    await response.body?.cancel();
-    return response.status;
-  }
-
-  /** Lists at the second process until it has surely cached the key, expecting `status`. */
-  async function cachedAtSecond(key: string, status: number): Promise<void> {
-    for (let i = 0; i < 3; i++) expect(await listAtSecond(key)).toBe(status);
-  }
+  const { first, second, admin, listAtSecond, cachedAtSecond } = useTwoProcesses(database);
 
   async function newRole(permissions: string[]): Promise<string> {
     const response = await first.api(admin.key, 'POST', '/v2/roles', {

@@ -4,7 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { TestRoster } from './roster.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  duringSuite,
+  useRoster,
+  type Caller,
+  type DatabaseName,
+  type TestRoster,
+} from './roster.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -46,6 +53,53 @@ export async function startServerProcess(databaseUrl: string): Promise<ServerPro
     child.stderr.on('data', seen);
     child.on('exit', (code) => reject(new Error(`server process exited (${code}):\n${output}`)));
   });
+}
+
+export interface TwoProcesses {
+  /** The suite's server, in the test's own process. */
+  first: TestRoster;
+  /** A Roster server in a process of its own, on the first one's database. */
+  second: ServerProcess;
+  /** The admin of an account made through the first. */
+  admin: Caller;
+  /** The status of listing users with `key` at the second process. */
+  listAtSecond(key: string): Promise<number>;
+  /** Lists at the second process until it has surely cached the key, expecting `status`. */
+  cachedAtSecond(key: string, status?: number): Promise<void>;
+}
+
+/**
+ * For a suite: two Roster processes on one database, and an account's admin. Like useRoster,
+ * call it before the suite's own hooks; the second process ends after the suite.
+ */
+export function useTwoProcesses(database: DatabaseName): TwoProcesses {
+  const first = useRoster(database);
+  let second: ServerProcess | undefined;
+  let admin: Caller | undefined;
+  beforeAll(async () => {
+    second = await startServerProcess(databaseUrlOf(first));
+    admin = await first.newAccount();
+  });
+  afterAll(() => {
+    second?.child.kill('SIGTERM');
+    second = undefined;
+  });
+  const listAtSecond = async (key: string): Promise<number> => {
+    const response = await fetch(`${second!.url}/v2/users?limit=1`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+  return {
+    first,
+    second: duringSuite(() => second, 'the second process'),
+    admin: duringSuite(() => admin, "the suite's admin"),
+    listAtSecond,
+    async cachedAtSecond(key, status = 200) {
+      for (let i = 0; i < 3; i++) expect(await listAtSecond(key)).toBe(status);
+    },
+  };
 }
 
 /**

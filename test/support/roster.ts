@@ -240,11 +240,19 @@ export function useRoster(database: DatabaseName, options: RosterOptions = {}): 
     current = undefined;
     await started?.close();
   });
-  return new Proxy({} as TestRoster, {
+  return duringSuite(() => current, "the suite's server");
+}
+
+/**
+ * A stand-in for what a suite's beforeAll makes (`what`): each use reads `current()`, so it
+ * can be named before the value exists; outside the suite's hooks it throws.
+ */
+export function duringSuite<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
     get(_, property) {
-      if (!current)
-        throw new Error("the suite's server runs only from its beforeAll to its afterAll");
-      return Reflect.get(current, property);
+      const value = current();
+      if (!value) throw new Error(`${what} exists only from its beforeAll to its afterAll`);
+      return Reflect.get(value, property);
     },
   });
 }
