@@ -3,10 +3,10 @@
  * api-keys create), `roster audit verify` finding rows altered, deleted and reordered straight
  * in the database, and retention cutting old entries without breaking what remains.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
+import { buildOnce } from '../support/build.js';
 import { sql } from 'kysely';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
@@ -29,9 +29,7 @@ const DAY = 24 * 3600 * 1000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Entry = any;
 
-beforeAll(async () => {
-  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-}, 120_000);
+beforeAll(buildOnce, 120_000);
 
 it('ROSTER_AUDIT_RETENTION_DAYS is 365 days by default, and a whole number of days from 1', () => {
   expect(loadConfig({}).auditRetentionDays).toBe(365);

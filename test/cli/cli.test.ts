@@ -2,10 +2,10 @@
  * The `roster` command as operators and scripts use it: the built CLI, spawned through
  * bin/roster.js, on a real database; the keys it prints are then used against a real server.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { buildOnce } from '../support/build.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../src/auth/secrets.js';
 import { decodeId, encodeId } from '../../src/http/global-id.js';
@@ -81,9 +81,7 @@ function startProcess(script: string, args: string[], env: Record<string, string
   };
 }
 
-beforeAll(async () => {
-  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-}, 120_000);
+beforeAll(buildOnce, 120_000);
 
 describe.concurrent('roster CLI without a database', () => {
   it('roster --help lists every command', async () => {

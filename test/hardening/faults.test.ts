@@ -2,12 +2,13 @@
  * Faults of the things Roster depends on: the database going away mid-request, another writer
  * holding SQLite's lock, and the process being killed between committing and sending.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildOnce } from '../support/build.js';
 import { startRoster, tempDir, uniqueEmail, type TestRoster } from '../support/roster.js';
 import { startSmtp } from '../support/smtp.js';
 import { checkInvariants } from './invariants.js';
@@ -160,9 +161,7 @@ describe('killed with SIGKILL after committing a create, before sending', () => 
   const root = path.resolve(import.meta.dirname, '../..');
   let child: ChildProcess | undefined;
 
-  beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
+  beforeAll(buildOnce, 120_000);
   afterAll(() => {
     child?.kill('SIGKILL');
   });

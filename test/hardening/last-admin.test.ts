@@ -109,29 +109,43 @@ describeEachDatabase('the last active admin developer', (database) => {
     }
 
     /**
-     * `a` asks its change of process 0 while `b` asks its own of process 1. Both are let in
-     * before either commits: on SQLite another process holds the write lock while both
-     * requests arrive; on PostgreSQL the two processes race as they are.
+     * In each of `ROUNDS` accounts with two admins, `a` asks its change of process 0 while `b`
+     * asks its own of process 1, all rounds at once. Every request is let in before any commits:
+     * on SQLite another process holds the write lock while they all arrive; on PostgreSQL the
+     * two processes race as they are. Resolves with each round's admins and their two answers.
      */
-    async function race(a: Caller, b: Caller, method: string, body?: object) {
-      // Each key is used once first, so that neither request writes its last_used_at.
-      expect((await send(processes[0]!, a, 'GET', '/v2/users?limit=1')).status).toBe(200);
-      expect((await send(processes[1]!, b, 'GET', '/v2/users?limit=1')).status).toBe(200);
+    async function race(method: string, body?: object) {
+      const rounds = await Promise.all(
+        Array.from({ length: ROUNDS }, async () => {
+          const [a, b] = await twoAdmins();
+          // Each key is used once first, so that neither request writes its last_used_at.
+          expect((await send(processes[0]!, a, 'GET', '/v2/users?limit=1')).status).toBe(200);
+          expect((await send(processes[1]!, b, 'GET', '/v2/users?limit=1')).status).toBe(200);
+          return [a, b] as const;
+        }),
+      );
       const database = roster.server.deps.config.database;
       const released =
-        database.dialect === 'sqlite' ? await holdSqliteWriteLock(database.file, 400) : undefined;
-      const answers = await Promise.all([
-        send(processes[0]!, a, method, `/v2/users/${b.userId}`, body),
-        send(processes[1]!, b, method, `/v2/users/${a.userId}`, body),
-      ]);
+        database.dialect === 'sqlite' ? await holdSqliteWriteLock(database.file, 1000) : undefined;
+      const answers = await Promise.all(
+        rounds.map(([a, b]) =>
+          Promise.all([
+            send(processes[0]!, a, method, `/v2/users/${b.userId}`, body),
+            send(processes[1]!, b, method, `/v2/users/${a.userId}`, body),
+          ]),
+        ),
+      );
       await released;
-      return answers;
+      return rounds.map(([a, b], round) => ({
+        a,
+        b,
+        ab: answers[round]![0],
+        ba: answers[round]![1],
+      }));
     }
 
     it(`deleting each other: one 204, the other refused (${ROUNDS} rounds)`, async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const [a, b] = await twoAdmins();
-        const [ab, ba] = await race(a, b, 'DELETE');
+      for (const [round, { a, b, ab, ba }] of (await race('DELETE')).entries()) {
         const statuses = [ab.status, ba.status];
         expect(
           statuses.filter((s) => s === 204),
@@ -147,14 +161,13 @@ describeEachDatabase('the last active admin developer', (database) => {
           role: { type: 'predefined', name: 'admin' },
           is_developer: true,
         });
-        await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
       }
+      await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
     });
 
     it(`setting each other's is_developer to false: one 200, the other 403 (${ROUNDS} rounds)`, async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const [a, b] = await twoAdmins();
-        const [ab, ba] = await race(a, b, 'PATCH', { is_developer: false });
+      const rounds = await race('PATCH', { is_developer: false });
+      for (const [round, { a, b, ab, ba }] of rounds.entries()) {
         const statuses = [ab.status, ba.status];
         expect(
           statuses.filter((s) => s === 200),
@@ -166,16 +179,13 @@ describeEachDatabase('the last active admin developer', (database) => {
         ).toHaveLength(1);
         const winner = ab.status === 200 ? a : b;
         expect((await user(winner, winner.userId)).is_developer).toBe(true);
-        await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
       }
+      await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
     });
 
     it(`changing each other's role to member: one 200, the other 403 (${ROUNDS} rounds)`, async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const [a, b] = await twoAdmins();
-        const [ab, ba] = await race(a, b, 'PATCH', {
-          role: { type: 'predefined', name: 'member' },
-        });
+      const rounds = await race('PATCH', { role: { type: 'predefined', name: 'member' } });
+      for (const [round, { a, b, ab, ba }] of rounds.entries()) {
         const statuses = [ab.status, ba.status];
         expect(statuses.sort(), `round ${round}: ${statuses}`).toEqual([200, 403]);
         const winner = ab.status === 200 ? a : b;
@@ -183,8 +193,8 @@ describeEachDatabase('the last active admin developer', (database) => {
           type: 'predefined',
           name: 'admin',
         });
-        await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
       }
+      await checkInvariants(roster.server.deps.db, { now: roster.clock.now() });
     });
   });
 
