@@ -14,6 +14,7 @@ import { expect } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
 import { MAX_WORKING_KEYS } from '../../src/api-keys/service.js';
+import { sealAuditLog } from '../../src/audit/sealer.js';
 import { verifyAuditLog } from '../../src/audit/service.js';
 import { isSecretField, REDACTED } from '../../src/audit/rules.js';
 
@@ -180,7 +181,8 @@ export async function countRows(db: Db, accountId: string): Promise<Record<strin
 /**
  * Columns that change on their own, not as a request's outcome: when a key was last used (the
  * caller's own key, written at most once a minute), when a session was last seen, and what the
- * outbox worker does with a queued message.
+ * outbox worker does with a queued message. (The sealer's chaining of audit entries, the
+ * other, is done before each snapshot.)
  */
 const BACKGROUND_COLUMNS: Record<string, string[]> = {
   api_keys: ['last_used_at'],
@@ -192,8 +194,9 @@ const ALL_TABLES = [...TABLES, 'sessions', 'sign_in_failures'];
 
 export type Snapshot = Record<string, string[]>;
 
-/** Every row of every table, as JSON, sorted, without BACKGROUND_COLUMNS. */
+/** Every row of every table, as JSON, sorted, without BACKGROUND_COLUMNS, entries chained. */
 export async function snapshotRows(db: Db): Promise<Snapshot> {
+  await sealAuditLog(db);
   const out: Snapshot = {};
   for (const table of ALL_TABLES) {
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
