@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/server.js';
 import { bootstrapAccount } from '../src/accounts/service.js';
+import { sealAuditLog } from '../src/audit/sealer.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { startSession } from '../src/sessions/service.js';
 import { newId } from '../src/db/ids.js';
@@ -242,6 +243,8 @@ export async function seed(
       Date.now(),
     ),
   );
+  // The accounts' first entries chained, as a running server's sealer would have.
+  await sealAuditLog(db);
   await db.close();
 
   const now = Date.now();
