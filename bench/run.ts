@@ -202,6 +202,16 @@ function seedBetterAuth(database: Database): Promise<BetterAuthSeed> {
 /** Users in Better Auth, and in the Roster account compared with it. */
 const PEER_USERS = 1000;
 
+/** The arguments of package.json's start script after `node`. */
+function startScript(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [node, ...args] = pkg.scripts.start.split(' ');
+  if (node !== 'node') throw new Error(`the start script does not start with node: ${node}`);
+  return args;
+}
+
 async function startRoster(
   database: Database,
   dir: string,
@@ -214,7 +224,8 @@ async function startRoster(
     args: [
       ...(settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       ...settings.serverNodeOptions,
-      path.join(root, 'dist', 'main.js'),
+      // As `npm start` starts it: its Node options (the heap's bound), then dist/main.js.
+      ...startScript(),
     ],
     env: {
       NODE_ENV: 'production',

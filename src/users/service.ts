@@ -283,9 +283,29 @@ async function createInTransaction(
     role.customRoleId ? [[role.customRoleId, role.customRoleName!] as const] : [],
   );
   const now = deps.clock();
-  let existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
-  if (existing && (await store.lockUser(trx, actor.accountId, existing.id))) {
+  // A new address, the common case, is one statement: an insert that does nothing when the
+  // account already has the address (or another transaction has just written it, once that one
+  // commits). Only then is the existing user read, and locked.
+  const inserted = await store.insertUserIfNew(
+    trx,
+    {
+      accountId: actor.accountId,
+      email: request.email,
+      emailNormalized: request.emailNormalized,
+      name: request.name,
+      role: role.role,
+      customRoleId: role.customRoleId,
+      isDeveloper,
+      state: request.inviteMode === 'none' ? 'active' : 'pending',
+    },
+    now,
+  );
+  let existing: store.UserRow | undefined;
+  if (!inserted) {
     existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+    if (existing && (await store.lockUser(trx, actor.accountId, existing.id))) {
+      existing = await store.findUserByEmail(trx, actor.accountId, request.emailNormalized);
+    }
   }
   const existingStatus = existing
     ? deriveStatus(existing.state, existing.invitation_expires_at, now)
@@ -345,20 +365,7 @@ async function createInTransaction(
       return { created: false, user };
     }
   } else {
-    written = await store.insertUser(
-      trx,
-      {
-        accountId: actor.accountId,
-        email: request.email,
-        emailNormalized: request.emailNormalized,
-        name: request.name,
-        role: role.role,
-        customRoleId: role.customRoleId,
-        isDeveloper,
-        state: request.inviteMode === 'none' ? 'active' : 'pending',
-      },
-      now,
-    );
+    written = inserted!;
   }
   let expiresAt: number | null = null;
   if (request.inviteMode === 'email_link') {

@@ -80,7 +80,28 @@ export interface NewUser {
 
 /** Inserts the user and returns the row as written. */
 export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<UsersTable> {
-  const row: UsersTable = {
+  const row = newUserRow(user, now);
+  await trx.insertInto('users').values(row).execute();
+  return row;
+}
+
+/** insertUser, unless the account already has a user with the address: then undefined. */
+export async function insertUserIfNew(
+  trx: Trx,
+  user: NewUser,
+  now: number,
+): Promise<UsersTable | undefined> {
+  const row = newUserRow(user, now);
+  const result = await trx
+    .insertInto('users')
+    .values(row)
+    .onConflict((conflict) => conflict.columns(['account_id', 'email_normalized']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows) === 1 ? row : undefined;
+}
+
+function newUserRow(user: NewUser, now: number): UsersTable {
+  return {
     id: newId(now),
     account_id: user.accountId,
     email: user.email,
@@ -94,8 +115,6 @@ export async function insertUser(trx: Trx, user: NewUser, now: number): Promise<
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('users').values(row).execute();
-  return row;
 }
 
 export interface UserChanges {
