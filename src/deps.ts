@@ -13,12 +13,6 @@ export interface Deps {
   keys: KeyCache;
   /** Server secret from which link tokens are derived (ROSTER_SECRET or generated once). */
   serverSecret: string;
-  /**
-   * Wakes this process's outbox worker after a transaction that queued email commits, when
-   * it runs one (a server does; a one-shot command does not, and the email it queues waits
-   * for a server's poll). See mail/outbox.ts.
-   */
   /** A server's metrics (metrics.ts); one-shot commands have none. */
   metrics?: Metrics;
-  outbox?: { wake(): void };
 }

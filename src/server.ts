@@ -14,7 +14,7 @@ import { loadServerSecret } from './auth/server-secret.js';
 import { startKeyCache } from './auth/key-cache.js';
 import { createMetrics } from './metrics.js';
 import { fileTransport, smtpTransport } from './mail/transport.js';
-import { startOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
+import { startOutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { startEmailSearchIndexer } from './users/email-search.js';
 import { startAuditSealer } from './audit/sealer.js';
 import { startAuditRetention } from './audit/service.js';
@@ -67,7 +67,6 @@ function connected(
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<Server> {
   const db = await openDatabase(config);
   const serverSecret = await loadServerSecret(db, config.secret);
-  let worker: OutboxWorker | undefined;
   let app: FastifyInstance | undefined;
   const keys = startKeyCache(db, config.database, {
     listen: true,
@@ -81,7 +80,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     metrics: createMetrics(db),
     clock: options.clock ?? Date.now,
     serverSecret,
-    outbox: { wake: () => worker?.wake() },
   };
   const redis = config.redisUrl
     ? new (await import('ioredis')).Redis(config.redisUrl, {
@@ -122,7 +120,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const transport = config.smtpUrl
     ? smtpTransport(config.smtpUrl)
     : fileTransport(path.join(config.dataDir, 'mail'));
-  worker = startOutboxWorker(deps, transport, app.log, options.worker);
+  const worker = startOutboxWorker(deps, transport, app.log, options.worker);
+  db.outbox = worker;
   const emailSearch = startEmailSearchIndexer(deps, app.log);
   const auditSealer = startAuditSealer(db, app.log);
   const auditRetention = startAuditRetention(deps, app.log, options.auditRetention);
@@ -132,7 +131,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     url,
     async close() {
       await app.close();
-      await worker?.stop();
+      await worker.stop();
       transport.close();
       await emailSearch.stop();
       await auditRetention.stop();

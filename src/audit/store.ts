@@ -63,21 +63,7 @@ export async function unsealedAccounts(db: Queryable, accountId?: string): Promi
 export function unsealedEntries(trx: Trx, accountId: string, limit: number): Promise<NewEntry[]> {
   return trx
     .selectFrom('audit_entries')
-    .select([
-      'id',
-      'account_id',
-      'created_at',
-      'user_id',
-      'api_key_id',
-      'ip',
-      'operation_type',
-      'operation_name',
-      'operation_text',
-      'variables',
-      'target_type',
-      'target_id',
-      'changes',
-    ])
+    .selectAll()
     .where('account_id', '=', accountId)
     .where('seq', 'is', null)
     .orderBy('id')

@@ -39,7 +39,12 @@ export interface Db {
   commits: number;
   /** PostgreSQL: the connection pool, for its figures (metrics.ts). */
   pool?: pg.Pool;
-  /** The server's audit sealer, woken when an entry commits (audit/sealer.ts). */
+  /**
+   * This process's background workers, when it runs them (a server does; a one-shot command
+   * does not, and what it leaves waits for a server's round): each is woken once a transaction
+   * that gives it work commits (afterCommit in transaction.ts).
+   */
+  outbox?: { wake(): void };
   auditSealer?: { wake(): void };
   close(): Promise<void>;
 }

@@ -4,35 +4,23 @@
  * and nothing is sent for a change that rolled back.
  */
 import type { Kysely } from 'kysely';
-import type { Deps } from '../deps.js';
+import type { Db } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import type { Tables } from '../db/tables.js';
-import { inTransaction, type Trx } from '../db/transaction.js';
+import { afterCommit, type Trx } from '../db/transaction.js';
 import type { TemplateData } from './templates.js';
 
-/** What a transaction queued: counted, so that the worker is woken after it commits. */
-export interface QueuedEmail {
-  count: number;
+/** Wakes this process's outbox worker, if it runs one (enqueueEmail asks for it after commit). */
+export function wakeOutbox(db: Db): void {
+  db.outbox?.wake();
 }
 
 /**
- * Runs `work` in one transaction (inTransaction) and, once it has committed, wakes this
- * process's outbox worker if the work queued email, so it goes out without waiting for a poll.
+ * Writes an outbox row, pending and due at once, in the caller's transaction; once that commits,
+ * this process's worker is woken, so the email goes out without waiting for a poll.
  */
-export async function inTransactionWithEmail<T>(
-  deps: Deps,
-  work: (trx: Trx, email: QueuedEmail) => Promise<T>,
-): Promise<T> {
-  const email: QueuedEmail = { count: 0 };
-  const value = await inTransaction(deps.db, (trx) => work(trx, email));
-  if (email.count > 0) deps.outbox?.wake();
-  return value;
-}
-
-/** Writes an outbox row, pending and due at once, in the caller's transaction. */
 export async function enqueueEmail(
   trx: Trx,
-  queued: QueuedEmail,
   accountId: string,
   recipient: string,
   data: TemplateData,
@@ -55,7 +43,7 @@ export async function enqueueEmail(
       sent_at: null,
     })
     .execute();
-  queued.count++;
+  afterCommit(trx, wakeOutbox);
 }
 
 /** An email not (yet) delivered, as operators see it: no payload, so no token ids. */

@@ -48,7 +48,7 @@ export async function retryEmail(deps: Deps, actor: Actor, emailId: string): Pro
       changes: { before: { email_id: emailId, status: 'dead' }, after: { status: 'pending' } },
     });
   });
-  deps.outbox?.wake();
+  deps.db.outbox?.wake();
 }
 
 /** Where the newest invitation email to one person stands. */

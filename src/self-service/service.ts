@@ -12,7 +12,6 @@ import { normalizePassword, passwordProblem } from '../auth/password-policy.js';
 import { emailProblem, normalizeEmail } from '../users/rules.js';
 import { isStorableText } from '../text.js';
 import { queuePasswordReset } from '../users/service.js';
-import { inTransactionWithEmail } from '../mail/outbox.js';
 import { endSessionsOfUser, startSession, type Session } from '../sessions/service.js';
 import { deviceCookieFor, trustedDeviceNonce } from './device.js';
 import {
@@ -450,11 +449,11 @@ export async function requestPasswordReset(
     input.accountId,
   );
   for (const user of users) {
-    await inTransactionWithEmail(deps, async (trx, email) => {
+    await inTransaction(deps.db, async (trx) => {
       const now = deps.clock();
       const last = await store.lastResetRequestedAt(trx, user.account_id, user.id);
       if (last !== undefined && now - last < RESET_EMAIL_INTERVAL_MS) return;
-      await queuePasswordReset(deps, trx, email, user, now);
+      await queuePasswordReset(deps, trx, user, now);
       // Asked for by whoever knew the address: no user acted.
       await recordAudit(
         trx,

@@ -19,7 +19,7 @@ import { encodeId } from '../http/global-id.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { Forbidden, Invalid, NotFound, Conflict } from '../errors.js';
 import type { Position } from '../cursor.js';
-import { enqueueEmail, inTransactionWithEmail, type QueuedEmail } from '../mail/outbox.js';
+import { enqueueEmail } from '../mail/outbox.js';
 import { holdAccount, type AccountHold } from '../accounts/store.js';
 import {
   callerProblem,
@@ -236,9 +236,7 @@ export async function createUser(
     const plain = generateTemporaryPassword();
     password = { password: plain, hash: await hashPassword(plain) };
   }
-  return inTransactionWithEmail(deps, (trx, email) =>
-    createInTransaction(deps, trx, email, actor, request, password),
-  );
+  return inTransaction(deps.db, (trx) => createInTransaction(deps, trx, actor, request, password));
 }
 
 type CreateRequest = {
@@ -270,7 +268,6 @@ async function grantedRole(
 async function createInTransaction(
   deps: Deps,
   trx: Trx,
-  email: QueuedEmail,
   actor: Actor,
   request: CreateRequest,
   password: PreparedPassword | undefined,
@@ -370,7 +367,7 @@ async function createInTransaction(
   let expiresAt: number | null = null;
   if (request.inviteMode === 'email_link') {
     // A re-invited user keeps the address as first written.
-    expiresAt = await inviteByEmail(deps, trx, email, actor.accountId, written, now);
+    expiresAt = await inviteByEmail(deps, trx, actor.accountId, written, now);
   } else if (request.inviteMode === 'temporary_password') {
     expiresAt = invitationExpiresAt(now, deps.config.invitationTtlSeconds);
     await store.insertToken(
@@ -406,7 +403,6 @@ async function createInTransaction(
 async function inviteByEmail(
   deps: Deps,
   trx: Trx,
-  email: QueuedEmail,
   accountId: string,
   user: { id: string; email: string },
   now: number,
@@ -426,7 +422,7 @@ async function inviteByEmail(
     tokenId,
   );
   const payload = { template: 'invitation' as const, tokenId, userId: user.id };
-  await enqueueEmail(trx, email, accountId, user.email, payload, now);
+  await enqueueEmail(trx, accountId, user.email, payload, now);
   return expiresAt;
 }
 
@@ -629,7 +625,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string): Prom
 
 export async function resendInvitation(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_CREATE');
-  await inTransactionWithEmail(deps, async (trx, email) => {
+  await inTransaction(deps.db, async (trx) => {
     require(await confirmCaller(trx, actor), 'USER_CREATE');
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
@@ -638,7 +634,7 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
       throw new Invalid(`Only invited users can be sent a new invitation; this user is ${status}`);
     }
     await store.revokeLiveTokens(trx, actor.accountId, userId, 'invitation', now);
-    await inviteByEmail(deps, trx, email, actor.accountId, row, now);
+    await inviteByEmail(deps, trx, actor.accountId, row, now);
     await recordAudit(trx, actor, {
       operation: 'resendUserInvitation',
       at: now,
@@ -649,7 +645,7 @@ export async function resendInvitation(deps: Deps, actor: Actor, userId: string)
 
 export async function resetPassword(deps: Deps, actor: Actor, userId: string): Promise<void> {
   require(actor, 'USER_UPDATE');
-  await inTransactionWithEmail(deps, async (trx, email) => {
+  await inTransaction(deps.db, async (trx) => {
     require(await confirmCaller(trx, actor), 'USER_UPDATE');
     const now = deps.clock();
     const row = await lockVisibleUser(trx, actor, userId);
@@ -664,7 +660,7 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
           : 'This user has no password, and the account has no single sign-on set up (PUT /v2/sso)',
       );
     }
-    await queuePasswordReset(deps, trx, email, row, now);
+    await queuePasswordReset(deps, trx, row, now);
     await recordAudit(trx, actor, {
       operation: 'resetUserPassword',
       at: now,
@@ -677,7 +673,6 @@ export async function resetPassword(deps: Deps, actor: Actor, userId: string): P
 export async function queuePasswordReset(
   deps: Deps,
   trx: Trx,
-  email: QueuedEmail,
   user: { id: string; account_id: string; email: string },
   now: number,
 ): Promise<void> {
@@ -696,7 +691,6 @@ export async function queuePasswordReset(
   );
   await enqueueEmail(
     trx,
-    email,
     user.account_id,
     user.email,
     { template: 'password_reset', tokenId, userId: user.id },

@@ -290,7 +290,10 @@ describeEachDatabase('outbox delivery', (database) => {
       owner = await lazy.newAccount();
     });
 
-    const quiet = () => ({ ...lazy.server.deps, outbox: undefined });
+    const quiet = () => {
+      const deps = lazy.server.deps;
+      return { ...deps, db: { ...deps.db, outbox: undefined } };
+    };
     const actorOf = (admin: Caller) => ({
       accountId: admin.accountId,
       userId: decodeId('User', admin.userId)!,
@@ -311,7 +314,7 @@ describeEachDatabase('outbox delivery', (database) => {
 
     /** Wakes the worker; each recipient's rows once every one is sent or dead. */
     function deliver(recipients: string[]): Promise<OutboxTable[][]> {
-      lazy.server.deps.outbox!.wake();
+      lazy.server.deps.db.outbox!.wake();
       return Promise.all(recipients.map((email) => settledRows(lazy.server.deps, email)));
     }
 
@@ -508,7 +511,8 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
       role: 'admin' as const,
       origin: cliOrigin('test'),
     };
-    await createUser({ ...server.server.deps, outbox: undefined }, actor, {
+    const deps = server.server.deps;
+    await createUser({ ...deps, db: { ...deps.db, outbox: undefined } }, actor, {
       name: 'Grace Hopper',
       email,
       role: { type: 'predefined', name: 'member' },
@@ -626,7 +630,7 @@ describeEachDatabase('outbox across outages and restarts', (database: DatabaseNa
       }
 
       // The server's own worker sends each of them, once.
-      deps.outbox!.wake();
+      deps.db.outbox!.wake();
       for (const email of fresh) await expectSentOnce(smtp, deps, email, 1);
       await expectSentOnce(smtp, deps, orphan, 2);
     } finally {
