@@ -158,42 +158,44 @@ function postgresStore(url: string): Store {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const [keyOwner, touchKey, userById, userByEmail, firstPage, nextPage] = [
-    KEY_OWNER,
-    TOUCH_KEY,
-    USER_BY_ID,
-    USER_BY_EMAIL,
-    FIRST_PAGE,
-    NEXT_PAGE,
-  ].map(numbered) as [string, string, string, string, string, string];
-  const [insertUser, insertToken, insertOutbox] = [INSERT_USER, INSERT_TOKEN, INSERT_OUTBOX].map(
-    numbered,
-  ) as [string, string, string];
+  // Each statement prepared by name on every connection, as Roster's are (src/db/pg-statements.ts).
+  const named =
+    (name: string, sql: string) =>
+    (values: unknown[]): pg.QueryConfig => ({ name, text: numbered(sql), values });
+  const keyOwner = named('key_owner', KEY_OWNER);
+  const touchKey = named('touch_key', TOUCH_KEY);
+  const userById = named('user_by_id', USER_BY_ID);
+  const userByEmail = named('user_by_email', USER_BY_EMAIL);
+  const firstPage = named('first_page', FIRST_PAGE);
+  const nextPage = named('next_page', NEXT_PAGE);
+  const insertUser = named('insert_user', INSERT_USER);
+  const insertToken = named('insert_token', INSERT_TOKEN);
+  const insertOutbox = named('insert_outbox', INSERT_OUTBOX);
   return {
-    keyOwner: async (keyHash) => (await pool.query(keyOwner, [keyHash])).rows[0],
-    touchKey: (keyId, now) => pool.query(touchKey, [now, keyId]),
+    keyOwner: async (keyHash) => (await pool.query(keyOwner([keyHash]))).rows[0],
+    touchKey: (keyId, now) => pool.query(touchKey([now, keyId])),
     userById: async (accountId, userId) =>
-      (await pool.query(userById, ['invitation', accountId, userId])).rows[0],
+      (await pool.query(userById(['invitation', accountId, userId]))).rows[0],
     page: async (accountId, now, after, limit) =>
       (
         await (after
-          ? pool.query(nextPage, [...pageParameters(accountId, now), ...after, limit])
-          : pool.query(firstPage, [...pageParameters(accountId, now), limit]))
+          ? pool.query(nextPage([...pageParameters(accountId, now), ...after, limit]))
+          : pool.query(firstPage([...pageParameters(accountId, now), limit])))
       ).rows,
     async create(accountId, emailNormalized, rows) {
       const client = await pool.connect();
       try {
         await client.query('begin');
         const existing = (
-          await client.query(userByEmail, ['invitation', accountId, emailNormalized])
+          await client.query(userByEmail(['invitation', accountId, emailNormalized]))
         ).rows[0];
         if (existing) {
           await client.query('rollback');
           return existing;
         }
-        await client.query(insertUser, rows.user);
-        await client.query(insertToken, rows.token);
-        await client.query(insertOutbox, rows.outbox);
+        await client.query(insertUser(rows.user));
+        await client.query(insertToken(rows.token));
+        await client.query(insertOutbox(rows.outbox));
         await client.query('commit');
         return undefined;
       } catch (error) {
