@@ -1,13 +1,14 @@
 /**
  * What Prometheus scrapes at /metrics (prom-client): requests by route and status, the outbox,
- * emails sent and failed, the database pool, and the process's own figures (memory, CPU,
- * event-loop lag). Each server has a registry of its own.
+ * emails sent and failed, audit entries waiting for the sealer, the database pool, and the
+ * process's own figures (memory, CPU, event-loop lag). Each server has a registry of its own.
  */
 import client from 'prom-client';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from './db/connect.js';
 import type { RouteTable } from './http/method-not-allowed.js';
+import { countUnsealed } from './audit/store.js';
 
 export interface Metrics {
   registry: client.Registry;
@@ -41,6 +42,14 @@ export function createMetrics(db: Db): Metrics {
         const row = rows.find((r) => r.status === status);
         this.set({ status }, Number(row?.count ?? 0));
       }
+    },
+  });
+  new client.Gauge({
+    name: 'roster_audit_unchained_entries',
+    help: 'Audit entries written but not chained yet, of every process (sealed within about a second)',
+    registers: [registry],
+    async collect() {
+      this.set(await countUnsealed(db.kysely));
     },
   });
   if (db.pool) {

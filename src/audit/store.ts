@@ -59,6 +59,16 @@ export async function unsealedAccounts(db: Queryable, accountId?: string): Promi
   return (await query.execute()).map((row) => row.account_id);
 }
 
+/** How many entries, of every account, wait to be chained (/metrics). */
+export async function countUnsealed(db: Queryable): Promise<number> {
+  const row = await db
+    .selectFrom('audit_entries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('seq', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The account's oldest entries waiting to be chained, by id (which is by time). */
 export function unsealedEntries(trx: Trx, accountId: string, limit: number): Promise<NewEntry[]> {
   return trx

@@ -11,6 +11,7 @@ import { newId } from '../../src/db/ids.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { chainStart, entryHash } from '../../src/audit/rules.js';
 import { recordAudit } from '../../src/audit/record.js';
+import { countUnsealed } from '../../src/audit/store.js';
 import { verifyAuditLog } from '../../src/audit/service.js';
 import { cliOrigin } from '../../src/audit/origin.js';
 import { countByStatus } from '../../src/users/store.js';
@@ -112,7 +113,10 @@ describeEachDatabase('upgrading through 0010', (database) => {
   it('keeps the chain, and chains what follows onto it', async () => {
     const by = { accountId, userId: null, origin: cliOrigin('accounts rename', {}) };
     await inTransaction(db, (trx) => recordAudit(trx, by, { operation: 'renameAccount', at: now }));
+    // No sealer runs on this handle: the entry waits, counted, until verification chains it.
+    expect(await countUnsealed(db.kysely)).toBe(1);
     const [report] = await verifyAuditLog(db, accountId);
     expect(report).toMatchObject({ entries: 4, headSeq: 4, findings: [] });
+    expect(await countUnsealed(db.kysely)).toBe(0);
   });
 });

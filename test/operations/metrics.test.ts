@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, uniqueEmail, type Caller, useRoster } from '../support/roster.js';
+import { until } from '../support/wait.js';
 
 /** The value of one sample line, e.g. `roster_outbox_emails{status="dead"}`. */
 function sample(text: string, name: string): number | undefined {
@@ -51,6 +52,11 @@ describeEachDatabase('operating Roster', (database) => {
     expect(count('/v2/users', 201, 'POST')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'roster_emails_total{outcome="sent"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'roster_outbox_emails{status="dead"}')).toBe(0);
+    // The create's audit entry, chained by the server's sealer soon after it committed.
+    await until(
+      async () => sample(await metrics(), 'roster_audit_unchained_entries') === 0,
+      'no audit entry left unchained',
+    );
     expect(sample(text, 'roster_process_resident_memory_bytes')).toBeGreaterThan(0);
     if (database === 'postgres') {
       expect(sample(text, 'roster_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(0);
