@@ -7,7 +7,7 @@ import type { ApiKeysTable, AuditEntriesTable } from '../db/tables.js';
 import type { FieldError } from '../errors.js';
 import { encodeId } from '../http/global-id.js';
 import { isoTime } from '../http/time.js';
-import { html, type Html } from '../html.js';
+import { html, type Html, type HtmlValue } from '../html.js';
 import type { UndeliveredEmail } from '../mail/outbox.js';
 import type { InvitationDelivery } from '../mail/undelivered.js';
 import { COPY_SCRIPT, copyButton } from '../self-service/copy-button.js';
@@ -235,26 +235,11 @@ export function peoplePage(frame: Frame, view: PeopleView): Page {
   const filtered = view.email !== '' || view.status !== '';
   const table =
     view.users.length > 0
-      ? html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
-          <table>
-            <caption id="people-caption">
-              ${filtered ? 'People matching your search' : 'People, oldest first'}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Developer</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>
-        </div>`
+      ? dataTable({
+          caption: filtered ? 'People matching your search' : 'People, oldest first',
+          columns: ['Name', 'Email', 'Role', 'Status', 'Developer', 'Created'],
+          rows,
+        })
       : html`<p class="empty">${filtered ? 'Nobody matches this search.' : 'Nobody here yet.'}</p>`;
   return consolePage(
     frame,
@@ -651,31 +636,60 @@ function entryRows(
   )}`;
 }
 
+/** A column whose header only screen readers read: the row's button. */
+const ACTION = { hidden: 'Action' } as const;
+
+/**
+ * A table in a box that scrolls sideways on a narrow screen, named for screen readers by its
+ * caption, its own label or an element's id, and focusable so the box scrolls by keyboard.
+ */
+function dataTable(table: {
+  caption?: string;
+  label?: string;
+  labelledBy?: string;
+  columns: readonly (string | typeof ACTION)[];
+  rows: HtmlValue;
+  className?: string;
+}): Html {
+  const name = table.labelledBy
+    ? html`aria-labelledby="${table.labelledBy}"`
+    : html`aria-label="${table.label ?? table.caption ?? ''}"`;
+  return html`<div class="table-wrap" role="region" ${name} tabindex="0">
+    <table${table.className ? html` class="${table.className}"` : ''}>
+      ${
+        table.caption
+          ? html`<caption>
+              ${table.caption}
+            </caption>`
+          : ''
+      }
+      <thead>
+        <tr>
+          ${table.columns.map((column) =>
+            typeof column === 'string'
+              ? html`<th scope="col">${column}</th>`
+              : html`<th scope="col"><span class="visually-hidden">${column.hidden}</span></th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${table.rows}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 function entriesTable(
   entries: AuditEntriesTable[],
   caption: string,
   names?: ReadonlyMap<string, string>,
 ): Html {
-  return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0">
-    <table class="log">
-      <caption>
-        ${caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Operation</th>
-          <th scope="col">Request</th>
-          ${names ? html`<th scope="col">By</th>` : ''}
-          <th scope="col">About</th>
-          <th scope="col">Address</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entryRows(entries, names)}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable({
+    caption,
+    columns: ['When', 'Operation', 'Request', ...(names ? ['By'] : []), 'About', 'Address'],
+    rows: entryRows(entries, names),
+    className: 'log',
+  });
 }
 
 export function personPage(frame: Frame, view: PersonView): Page {
@@ -774,27 +788,11 @@ export function personPage(frame: Frame, view: PersonView): Page {
     <h2 id="keys-heading">API keys</h2>
     ${
       keys.length > 0
-        ? html`<div
-            class="table-wrap"
-            role="region"
-            aria-label="${`API keys of ${user.name}`}"
-            tabindex="0"
-          >
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col"><span class="visually-hidden">Action</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${keys.map((key) => keyRow(frame, user.id, key))}
-              </tbody>
-            </table>
-          </div>`
+        ? dataTable({
+            label: `API keys of ${user.name}`,
+            columns: ['Name', 'Key', 'Created', 'Last used', ACTION],
+            rows: keys.map((key) => keyRow(frame, user.id, key)),
+          })
         : html`<p class="empty">No API keys that work.</p>`
     }
   </section>`;
@@ -1048,28 +1046,11 @@ export function accountSettingsPage(frame: Frame, view: AccountView): Page {
         ${errorIn('email')}
         ${
           view.email.length > 0
-            ? html`<div
-                class="table-wrap"
-                role="region"
-                aria-labelledby="email-heading"
-                tabindex="0"
-              >
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">To</th>
-                      <th scope="col">What</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Last error</th>
-                      <th scope="col"><span class="visually-hidden">Action</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${emailRows}
-                  </tbody>
-                </table>
-              </div>`
+            ? dataTable({
+                labelledBy: 'email-heading',
+                columns: ['To', 'What', 'State', 'Attempts', 'Last error', ACTION],
+                rows: emailRows,
+              })
             : html`<p class="empty">All email has been delivered.</p>`
         }
       </section>`,
