@@ -482,19 +482,31 @@ export type InviteOutcome =
 
 export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
   const { user } = outcome;
-  const person = html`<a href="/admin/users/${user.id}">${user.name}</a>`;
-  const again = html`<div class="actions row">
-    <a class="button" href="/admin/invite">Invite someone else</a>
-    <a class="button secondary" href="/admin">Back to people</a>
-  </div>`;
+  const { title, heading, body } = inviteResult(outcome);
+  return consolePage(
+    frame,
+    'invite',
+    title,
+    html`<h1>${heading}</h1>
+      ${body}
+      <p>See <a href="/admin/users/${user.id}">${user.name}</a>.</p>
+      <div class="actions row">
+        <a class="button" href="/admin/invite">Invite someone else</a>
+        <a class="button secondary" href="/admin">Back to people</a>
+      </div>`,
+  );
+}
+
+/** What an invitation's outcome page says: its title, heading, and what happened. */
+function inviteResult(outcome: InviteOutcome): { title: string; heading: string; body: Html } {
+  const { user } = outcome;
+  const done = (text: string) => html`<div class="alert ok" role="status">${text}</div>`;
   switch (outcome.kind) {
     case 'temporary_password':
-      return consolePage(
-        frame,
-        'invite',
-        'Temporary password',
-        html`<h1>${user.name} is invited</h1>
-          <div class="alert warning" role="alert">
+      return {
+        title: 'Temporary password',
+        heading: `${user.name} is invited`,
+        body: html`<div class="alert warning" role="alert">
             This temporary password is shown only this once. Copy it now and give it to ${user.name}
             in a safe way; they will choose their own password when they first sign in.
           </div>
@@ -505,62 +517,43 @@ export function invitedPage(frame: Frame, outcome: InviteOutcome): Page {
             >
             <span class="hint">Click the password to select all of it, then copy it.</span>
           </div>
-          ${copyButton({ source: 'secret', label: 'Copy the password', noun: 'the text' })}
-          <p>See ${person}.</p>
-          ${again}`,
-      );
+          ${copyButton({ source: 'secret', label: 'Copy the password', noun: 'the text' })}`,
+      };
     case 'email_link':
-      return consolePage(
-        frame,
-        'invite',
-        'Invitation sent',
-        html`<h1>${user.name} is invited</h1>
-          <div class="alert ok" role="status">
-            The invitation email to ${user.email} is queued: its delivery shows below.
-          </div>
-          ${delivery(user.id, outcome.delivery)}
-          <p>See ${person}.</p>
-          ${again}`,
-      );
+      return {
+        title: 'Invitation sent',
+        heading: `${user.name} is invited`,
+        body: html`${done(`The invitation email to ${user.email} is queued: its delivery shows below.`)}
+        ${delivery(user.id, outcome.delivery)}`,
+      };
     case 'none':
-      return consolePage(
-        frame,
-        'invite',
-        'Member added',
-        html`<h1>${user.name} is a member</h1>
-          <div class="alert ok" role="status">
-            ${user.email} is active now and signs in with the account’s single sign-on. No email was
-            sent.
-          </div>
-          <p>See ${person}.</p>
-          ${again}`,
-      );
+      return {
+        title: 'Member added',
+        heading: `${user.name} is a member`,
+        body: done(
+          `${user.email} is active now and signs in with the account’s single sign-on. ` +
+            'No email was sent.',
+        ),
+      };
     case 'already-invited':
-      return consolePage(
-        frame,
-        'invite',
-        'Already invited',
-        html`<h1>${user.name} was already invited</h1>
-          <div class="alert ok" role="status">
-            ${user.email} has an invitation that is still valid, so nothing was changed and nothing
-            new was sent. To send the invitation again, use “Resend invitation” on their page.
-          </div>
-          <p>See ${person}.</p>
-          ${again}`,
-      );
+      return {
+        title: 'Already invited',
+        heading: `${user.name} was already invited`,
+        body: done(
+          `${user.email} has an invitation that is still valid, so nothing was changed and ` +
+            'nothing new was sent. To send the invitation again, use “Resend invitation” on ' +
+            'their page.',
+        ),
+      };
     case 'activated':
-      return consolePage(
-        frame,
-        'invite',
-        'Member added',
-        html`<h1>${user.name} is a member</h1>
-          <div class="alert ok" role="status">
-            ${user.email} had been invited; their invitation is replaced and they are active now,
-            signing in with the account’s single sign-on.
-          </div>
-          <p>See ${person}.</p>
-          ${again}`,
-      );
+      return {
+        title: 'Member added',
+        heading: `${user.name} is a member`,
+        body: done(
+          `${user.email} had been invited; their invitation is replaced and they are active ` +
+            'now, signing in with the account’s single sign-on.',
+        ),
+      };
   }
 }
 
