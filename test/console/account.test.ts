@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, useRoster, type Caller } from '../support/roster.js';
 import { startIdentityProvider, type IdentityProvider } from '../support/identity-provider.js';
-import { emailedLink, invite, strongPassword } from '../self-service/people.js';
-import { newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
+import { activePerson } from '../self-service/people.js';
+import { type Visitor } from '../self-service/visitor.js';
 
 const SECRET = 'secret-of-roster-console-0123456789';
 
@@ -27,17 +27,7 @@ describeEachDatabase('the console’s single sign-on form', (database) => {
       ],
     });
     owner = await roster.newAccount();
-    const person = await invite(roster, owner, 'email_link', 'admin');
-    const link = await emailedLink(roster, person.email, '/invitations/accept');
-    admin = newVisitor(roster.url);
-    await admin.get(link);
-    const password = strongPassword();
-    const accepted = await admin.post('/invitations/accept', {
-      token: tokenOf(link),
-      password,
-      confirmation: password,
-    });
-    expect(accepted.status).toBe(303);
+    admin = (await activePerson(roster, owner, 'admin')).browser;
   });
   afterAll(async () => {
     await provider?.close();

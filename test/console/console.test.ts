@@ -5,8 +5,8 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
-import { emailedLink, invite, strongPassword } from '../self-service/people.js';
-import { newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
+import { activePerson, invite } from '../self-service/people.js';
+import { newVisitor, type Visitor } from '../self-service/visitor.js';
 
 type Role = 'admin' | 'member' | 'annotator';
 
@@ -21,18 +21,7 @@ describeEachDatabase('the admin console', (database) => {
 
   /** A person of `role` in the account of `by`, signed in with a password in a new browser. */
   async function signedIn(by: Caller, role: Role): Promise<Visitor> {
-    const person = await invite(roster, by, 'email_link', role);
-    const link = await emailedLink(roster, person.email, '/invitations/accept');
-    const browser = newVisitor(roster.url);
-    await browser.get(link);
-    const password = strongPassword();
-    const accepted = await browser.post('/invitations/accept', {
-      token: tokenOf(link),
-      password,
-      confirmation: password,
-    });
-    expect(accepted.status).toBe(303);
-    return browser;
+    return (await activePerson(roster, by, role)).browser;
   }
 
   beforeAll(async () => {

@@ -4,8 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeEachDatabase, useRoster } from '../support/roster.js';
-import { emailedLink, invite, strongPassword } from '../self-service/people.js';
-import { newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
+import { activePerson, invite } from '../self-service/people.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -33,17 +32,7 @@ describeEachDatabase('the people page counts', (database) => {
     await invite(roster, owner, 'email_link');
     await invite(roster, owner, 'email_link', 'annotator');
 
-    const admin = await invite(roster, owner, 'email_link', 'admin');
-    const link = await emailedLink(roster, admin.email, '/invitations/accept');
-    const browser: Visitor = newVisitor(roster.url);
-    await browser.get(link);
-    const password = strongPassword();
-    const accepted = await browser.post('/invitations/accept', {
-      token: tokenOf(link),
-      password,
-      confirmation: password,
-    });
-    expect(accepted.status).toBe(303);
+    const { browser } = await activePerson(roster, owner, 'admin');
 
     const page = await browser.get('/admin');
     expect(page.status).toBe(200);

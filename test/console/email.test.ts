@@ -6,8 +6,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, useRoster, uniqueEmail, type Caller } from '../support/roster.js';
 import { outboxRow } from '../support/outbox.js';
-import { emailedLink, invite, strongPassword } from '../self-service/people.js';
-import { linkPath, newVisitor, tokenOf, type Visitor } from '../self-service/visitor.js';
+import { activePerson } from '../self-service/people.js';
+import { linkPath, newVisitor, type Visitor } from '../self-service/visitor.js';
 
 function refusal(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
@@ -20,17 +20,7 @@ describeEachDatabase('the console and invitation email', (database) => {
 
   beforeAll(async () => {
     owner = await roster.newAccount();
-    const person = await invite(roster, owner, 'email_link', 'admin');
-    const link = await emailedLink(roster, person.email, '/invitations/accept');
-    admin = newVisitor(roster.url);
-    await admin.get(link);
-    const password = strongPassword();
-    const accepted = await admin.post('/invitations/accept', {
-      token: tokenOf(link),
-      password,
-      confirmation: password,
-    });
-    expect(accepted.status).toBe(303);
+    admin = (await activePerson(roster, owner, 'admin')).browser;
   });
 
   /** Invites `email` from the console by email link; the new person's internal id. */

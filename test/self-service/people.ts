@@ -60,12 +60,13 @@ export async function statusOf(roster: TestRoster, admin: Caller, id: string) {
   return response.status === 200 ? (response.body.status as string) : `http ${response.status}`;
 }
 
-/** An active person with a password, signed in in the returned browser. */
+/** An active person of `role` with a password, signed in in the returned browser. */
 export async function activePerson(
   roster: TestRoster,
   admin: Caller,
+  role: 'admin' | 'member' | 'annotator' = 'member',
 ): Promise<Invited & { password: string; browser: Visitor }> {
-  const person = await invite(roster, admin);
+  const person = await invite(roster, admin, 'email_link', role);
   const link = await emailedLink(roster, person.email, '/invitations/accept');
   const browser = newVisitor(roster.url);
   await browser.get(link);
