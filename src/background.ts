@@ -1,7 +1,7 @@
-/** Work a server does by itself, on a timer: indexing, retention. */
+/** Work a server does by itself, on a timer or when woken: indexing, sealing, retention. */
 
 export interface Background {
-  /** Runs now, or once more as soon as the run under way ends. */
+  /** Asks for a run soon (see runEvery's wakeDelayMs), or once more after the one under way. */
   wake(): void;
   /** No new run starts; waits for one under way. */
   stop(): Promise<void>;

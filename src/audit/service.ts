@@ -89,7 +89,10 @@ export interface ChainReport {
 
 const VERIFY_BATCH = 5000;
 
-/** Chains what waits (sealer.ts), then walks each account's chain (or one account's) and reports what does not hold. */
+/**
+ * Chains what waits (sealer.ts), then walks each account's chain (or one account's) and
+ * reports what does not hold.
+ */
 export async function verifyAuditLog(db: Db, accountId?: string): Promise<ChainReport[]> {
   await sealAuditLog(db, accountId);
   const reports: ChainReport[] = [];

@@ -5,10 +5,10 @@
 import type { Actor } from '../auth/permissions.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../errors.js';
-import { inTransaction } from '../db/transaction.js';
+import { afterCommit, inTransaction } from '../db/transaction.js';
 import { confirmCaller } from '../users/service.js';
 import { recordAudit } from '../audit/record.js';
-import { listUndelivered, type UndeliveredEmail } from './outbox.js';
+import { listUndelivered, wakeOutbox, type UndeliveredEmail } from './outbox.js';
 
 /** Undelivered email a page lists at most, oldest first. */
 export const LISTED_UNDELIVERED = 50;
@@ -47,8 +47,8 @@ export async function retryEmail(deps: Deps, actor: Actor, emailId: string): Pro
       target: { type: 'Account', id: actor.accountId },
       changes: { before: { email_id: emailId, status: 'dead' }, after: { status: 'pending' } },
     });
+    afterCommit(trx, wakeOutbox);
   });
-  deps.db.outbox?.wake();
 }
 
 /** Where the newest invitation email to one person stands. */
