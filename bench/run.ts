@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only <text>] [--databases sqlite,postgres] [--users <n>]
+ * `npm run bench [-- --quick] [--only <text>[|<text>...]] [--databases sqlite,postgres] [--users <n>]
  *   [--audit-entries <n>]
  *   [--warmup <s>] [--warmup-responses <n>] [--warmup-max <s>] [--profile]
  *   [--server-node-options "<node options>"]`
@@ -376,7 +376,11 @@ async function walkToDeepPages(
 }
 
 function selected(settings: Settings, name: string): boolean {
-  return !settings.only || name.toLowerCase().includes(settings.only.toLowerCase());
+  if (!settings.only) return true;
+  return settings.only
+    .toLowerCase()
+    .split('|')
+    .some((part) => name.toLowerCase().includes(part));
 }
 
 const MB = 2 ** 20;

@@ -5,17 +5,20 @@
  * The rule: an answer is given again only while nothing that could change it has happened
  * since it was read. Revocation, refresh, deletion, `is_developer: false` and role changes
  * therefore take effect at the next request, in every process.
- * - SQLite: each lookup first reads, in one statement, `PRAGMA data_version` (which moves when
- *   another connection, in any process, has committed) and `total_changes()` (this
- *   connection's own writes). An answer read under other values is not used.
- * - PostgreSQL: the database notifies `roster_key_owners` at the commit of any change to a key
- *   or to its owner's state, role or developer flag (migration 0005), or to the permissions of
- *   a custom role (migration 0007). Each process listens on
- *   a connection of its own and forgets every answer at each notification, and at each commit
- *   of its own. While that connection is down it trusts nothing (every lookup reads) until it
- *   listens again. A notification reaches each process when that process's database backend
- *   gets to it, so a use case that makes such a change answers only once every listening
- *   process has said it was told (`settled`): the caller's next request, wherever it goes,
+ * - This process's own changes: a use case that changes a key, or its owner's state, role or
+ *   developer flag, or a custom role's permissions, calls `settled()` after its commit and
+ *   before it answers, and `settled()` forgets every answer at once. (Other writes, a create
+ *   or a `last_used_at`, leave the answers kept.)
+ * - SQLite, other processes: each lookup first reads `PRAGMA data_version`, which moves when
+ *   another connection, in any process, has committed. An answer read under another value is
+ *   not used.
+ * - PostgreSQL, other processes: the database notifies `roster_key_owners` at the commit of
+ *   any change to a key or to its owner's state, role or developer flag (migration 0005), or to
+ *   the permissions of a custom role (migration 0007). Each process listens on a connection of
+ *   its own and forgets every answer at each notification. While that connection is down it
+ *   trusts nothing (every lookup reads) until it listens again. A notification reaches each
+ *   process when that process's database backend gets to it, so `settled()` also waits until
+ *   every listening process has said it was told: the caller's next request, wherever it goes,
  *   finds the change.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,8 +34,9 @@ export interface KeyCache {
   /** Records a write of the key's `last_used_at` (not a change the rule above cares about). */
   touched(keyHash: string, at: number): void;
   /**
-   * After a commit that changed keys or their owners: resolves once every process listening
-   * on the database has been told of it (PostgreSQL, at most a second; at once on SQLite).
+   * After a commit that changed keys or their owners (see the rule above): forgets this
+   * process's answers at once, and resolves once every process listening on the database has
+   * been told of it (PostgreSQL, at most a second; at once on SQLite).
    */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -76,16 +80,18 @@ export function startKeyCache(
       ? listenForChanges(database.url, () => entries.clear(), options.onLost)
       : undefined;
 
+  /** This process's changes to keys or their owners so far (settled). */
+  let ownChanges = 0;
+
   /** Where the database stands now, as far as this cache can tell; undefined: trust nothing. */
   async function version(): Promise<string | undefined> {
     if (db.dialect === 'sqlite') {
-      const { rows } = await sql<{ version: string }>`
-        select (select data_version from pragma_data_version()) || ':' || total_changes()
-          as version`.execute(db.kysely);
-      return rows[0]!.version;
+      const { rows } = await sql<{ dataVersion: number }>`
+        select data_version as "dataVersion" from pragma_data_version()`.execute(db.kysely);
+      return `${rows[0]!.dataVersion}:${ownChanges}`;
     }
     if (!listener?.listening()) return undefined;
-    return `${listener.notifications()}:${db.commits}`;
+    return `${listener.notifications()}:${ownChanges}`;
   }
 
   return {
@@ -105,7 +111,11 @@ export function startKeyCache(
       const owner = entries.get(keyHash)?.owner;
       if (owner) owner.last_used_at = at;
     },
-    settled: async () => listener?.settled(SETTLE_WITHIN_MS),
+    async settled() {
+      ownChanges++;
+      entries.clear();
+      await listener?.settled(SETTLE_WITHIN_MS);
+    },
     async close() {
       entries.clear();
       await listener?.close();

@@ -35,8 +35,6 @@ export function rememberDialect(db: Kysely<Tables>, dialect: Dialect): void {
 export interface Db {
   kysely: Kysely<Tables>;
   dialect: Dialect;
-  /** Transactions committed through this handle (inTransaction): its own writes. */
-  commits: number;
   /** PostgreSQL: the connection pool, for its figures (metrics.ts). */
   pool?: pg.Pool;
   /**
@@ -114,5 +112,5 @@ export function connect(config: DatabaseConfig, options: { poolSize?: number } =
       : new PostgresDialect({ pool: preparingStatements(pool!) });
   const kysely = new Kysely<Tables>({ dialect });
   rememberDialect(kysely, config.dialect);
-  return { kysely, dialect: config.dialect, commits: 0, pool, close: () => kysely.destroy() };
+  return { kysely, dialect: config.dialect, pool, close: () => kysely.destroy() };
 }

@@ -30,7 +30,6 @@ export async function inTransaction<T>(
         committing.set(trx, after);
         return work(trx);
       });
-      db.commits++;
       for (const callback of after) callback(db);
       return value;
     } catch (error) {

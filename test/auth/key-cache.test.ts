@@ -63,9 +63,9 @@ describeEachDatabase('API-key cache', (database) => {
     );
 
   /**
-   * That the cache answers `revokedAt` after a commit: at once on SQLite (and for this
-   * process's own commits); on PostgreSQL once the notification, sent at the commit, has
-   * arrived (within milliseconds; the two-process test shows it is before the next request).
+   * That the cache answers `revokedAt` after another process's commit: at once on SQLite; on
+   * PostgreSQL once the notification, sent at the commit, has arrived (within milliseconds; the
+   * two-process test shows it is before the next request).
    */
   async function seen(revokedAt: number | null): Promise<void> {
     const answer = async () => (await cache.lookup(keyHash))?.revoked_at === revokedAt;
@@ -79,9 +79,23 @@ describeEachDatabase('API-key cache', (database) => {
     expect(kept?.revoked_at).toBeNull();
     await revoke(1);
     await seen(1);
-    // Its own process's commits are seen at once on both databases.
+    // Its own process's changes are seen at once on both databases, once settled.
+    await until(answersFromCache, 'the cache keeps answers');
     await revoke(null, db);
+    await cache.settled();
     expect((await cache.lookup(keyHash))?.revoked_at).toBeNull();
+  });
+
+  it("keeps its answers across its own process's writes that change no key", async () => {
+    await until(answersFromCache, 'the cache keeps answers');
+    const kept = await cache.lookup(keyHash);
+    await inTransaction(db, (trx) =>
+      trx
+        .insertInto('settings')
+        .values({ key: `unrelated-${Date.now()}`, value: '1' })
+        .execute(),
+    );
+    expect(await cache.lookup(keyHash)).toBe(kept);
   });
 
   it.runIf(database === 'postgres')(
