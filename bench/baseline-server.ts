@@ -75,7 +75,7 @@ const app = Fastify();
 app.get('/read', { schema: { response: { 200: userSchema } } }, async () => USER);
 
 const rosterUrl = process.env.BASELINE_ROSTER_URL;
-if (rosterUrl) sameWorkRoutes(app, rosterUrl, process.env.BASELINE_SECRET ?? '');
+if (rosterUrl) await sameWorkRoutes(app, rosterUrl, process.env.BASELINE_SECRET ?? '');
 
 const accountId = '01BASELINE0000000000000000';
 app.post<{ Body: { email: string; name: string } }>(

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import SqliteDatabase from 'better-sqlite3';
 import type { RequestSpec } from 'autocannon';
 import { combine, median, requestsPerSecond, runSlice, type Slice } from './load.js';
 import {
@@ -113,8 +114,20 @@ interface Database {
   baselineUrl: string;
   /** Better Auth's own database, of the same engine. */
   betterAuthUrl: string;
+  /**
+   * After a scenario that writes: the databases write out what it left (see settleAfterWrites).
+   */
+  settle(): Promise<void>;
   drop(): Promise<void>;
 }
+
+/**
+ * What a scenario that writes leaves behind, written out before the next scenario starts, so
+ * that the next one is not measured while the database still works for the last: SQLite's WAL
+ * copied into the database files (`wal_checkpoint(TRUNCATE)`); on PostgreSQL a `CHECKPOINT`,
+ * then a wait (at most 60 s) for autovacuum workers on the benchmark's databases to finish.
+ */
+const SETTLE_MAX_MS = 60_000;
 
 async function createDatabase(
   name: DatabaseName,
@@ -127,6 +140,18 @@ async function createDatabase(
       url: `sqlite:${path.join(dir, 'roster.db')}`,
       baselineUrl: `sqlite:${path.join(dir, 'baseline.db')}`,
       betterAuthUrl: `sqlite:${path.join(dir, 'better-auth.db')}`,
+      async settle() {
+        for (const file of ['roster.db', 'better-auth.db']) {
+          if (!fs.existsSync(path.join(dir, file))) continue;
+          const db = new SqliteDatabase(path.join(dir, file));
+          try {
+            db.pragma(`busy_timeout = ${SETTLE_MAX_MS}`);
+            db.pragma('wal_checkpoint(TRUNCATE)');
+          } finally {
+            db.close();
+          }
+        }
+      },
       drop: async () => {},
     };
   }
@@ -146,6 +171,25 @@ async function createDatabase(
     url: urlOf(database),
     baselineUrl: urlOf(database),
     betterAuthUrl: urlOf(databases[1]!),
+    async settle() {
+      const client = new pg.Client({ connectionString: settings.postgresAdminUrl });
+      await client.connect();
+      try {
+        await client.query('checkpoint');
+        const until = Date.now() + SETTLE_MAX_MS;
+        while (Date.now() < until) {
+          const { rows } = await client.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+              where backend_type = 'autovacuum worker' and datname = any($1)`,
+            [databases],
+          );
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      } finally {
+        await client.end();
+      }
+    },
     async drop() {
       const client = new pg.Client({ connectionString: settings.postgresAdminUrl });
       await client.connect();
@@ -591,6 +635,11 @@ async function benchDatabase(
           `${Math.round(rss.maxBytes / MB)} MB, warm-up ${warmupSeconds.toFixed(1)} s ` +
           `[${codes}]${invalid ? ' INVALID' : ''}`,
       );
+      if (scenario.requests(context).some((request) => (request.method ?? 'GET') !== 'GET')) {
+        const started = performance.now();
+        await database.settle();
+        log(`${database.name}: settled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      }
     }
   } finally {
     await stopAll();

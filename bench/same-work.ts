@@ -13,14 +13,19 @@
  * - GET /v2/users?limit=&cursor=: Roster's keyset query for one page (limit + 1 rows, the
  *   three statuses, a row-value comparison after a cursor), 50 Users and the next cursor.
  * - POST /v2/users (email_link): the body through a schema, the name and email checked and
- *   the email normalized, then one transaction (BEGIN IMMEDIATE on SQLite): the email's
- *   existing row (a 409 if there is one: the benchmark only creates), the user, the invitation
- *   token and the outbox row, with Roster's columns. The outbox row is leased for a year to a
- *   worker that does not exist, so Roster's outbox worker never sends the baseline's email
- *   (Roster's own creates also deliver theirs, and that counts in Roster's time).
+ *   the email normalized, then one transaction (BEGIN IMMEDIATE on SQLite) with Roster's
+ *   statements: the caller checked again (on PostgreSQL after a share lock on its account, as
+ *   every change of Roster's takes), the email's existing row (a 409 if there is one: the
+ *   benchmark only creates), the user, the invitation token, the outbox row and the audit
+ *   entry, with Roster's columns. The outbox row is leased for a year to a worker that does not
+ *   exist, so Roster's outbox worker never sends the baseline's email (Roster's own creates
+ *   also deliver theirs, and that counts in Roster's time). The audit entry goes to a table of
+ *   the baseline's own with audit_entries' columns and indexes (same_work_audit_entries), so
+ *   Roster's sealer never chains it (Roster's own entries are chained, in Roster's time).
  */
 import { decodeCursor, encodeCursor } from '../src/cursor.js';
-import crypto, { randomFillSync } from 'node:crypto';
+import { isRowId, newId } from '../src/db/ids.js';
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
 import { SQLITE_PRAGMAS } from '../src/db/connect.js';
@@ -54,6 +59,13 @@ interface NewRows {
   user: unknown[];
   token: unknown[];
   outbox: unknown[];
+  audit: unknown[];
+}
+
+interface Standing {
+  role: string;
+  state: string;
+  is_developer: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -68,8 +80,16 @@ interface Store {
     after: [number, string] | undefined,
     limit: number,
   ): MaybePromise<UserRow[]>;
-  /** The existing user with this email, or undefined once the new rows are committed. */
-  create(accountId: string, emailNormalized: string, rows: NewRows): MaybePromise<unknown>;
+  /**
+   * The existing user with this email, or undefined once the new rows are committed; throws
+   * a 403 when the caller (`userId`) may no longer create users.
+   */
+  create(
+    accountId: string,
+    userId: string,
+    emailNormalized: string,
+    rows: NewRows,
+  ): MaybePromise<unknown>;
 }
 
 // Roster's statements, as its query builder writes them (placeholders aside).
@@ -96,6 +116,17 @@ const INSERT_USER =
 const INSERT_TOKEN =
   'insert into user_tokens (id, account_id, user_id, purpose, invite_mode, secret_hash, ' +
   'expires_at, created_at, consumed_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const HOLD_ACCOUNT = 'select id from accounts where id = ? for share';
+const STANDING =
+  'select u.role, u.state, u.is_developer, r.permissions as custom_permissions from users as u ' +
+  'left join roles as r on r.id = u.custom_role_id and r.account_id = u.account_id ' +
+  'where u.account_id = ? and u.id = ?';
+/** The baseline's own copy of audit_entries (see the top of this file). */
+const AUDIT_TABLE = 'same_work_audit_entries';
+const INSERT_AUDIT =
+  `insert into ${AUDIT_TABLE} (id, account_id, created_at, user_id, api_key_id, ip, ` +
+  'operation_type, operation_name, operation_text, variables, target_type, target_id, changes, ' +
+  'seq, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const INSERT_OUTBOX =
   'insert into outbox (id, account_id, template, recipient, payload, created_at, status, ' +
   'attempts, next_attempt_at, lease_until, last_error, sent_at) ' +
@@ -104,10 +135,33 @@ const INSERT_OUTBOX =
 const pageParameters = (accountId: string, now: number) =>
   ['invitation', accountId, 'active', 'pending', now, 'pending', now] as unknown[];
 
+/** Whether the caller, as stored now, may still create users. */
+function mayCreate(standing: Standing | undefined): boolean {
+  return (
+    standing?.state === 'active' && standing.is_developer === 1 && !!CAN[standing.role]?.create
+  );
+}
+
 function sqliteStore(file: string): Store {
   const db = new Database(file);
   // Roster's connection settings.
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
+  // audit_entries' table and indexes, under names of the baseline's own.
+  const ddl = db
+    .prepare(
+      "select sql from sqlite_master where tbl_name = 'audit_entries' and sql is not null " +
+        "and type in ('table', 'index') order by type = 'index'",
+    )
+    .pluck()
+    .all() as string[];
+  for (const statement of ddl) {
+    db.exec(
+      statement
+        .replace(/audit_entries/g, AUDIT_TABLE)
+        .replace(/^CREATE (UNIQUE )?(TABLE|INDEX)/i, 'CREATE $1$2 IF NOT EXISTS'),
+    );
+  }
+  const standing = db.prepare(STANDING);
   const keyOwner = db.prepare(KEY_OWNER);
   const touchKey = db.prepare(TOUCH_KEY);
   const userById = db.prepare(USER_BY_ID);
@@ -117,14 +171,21 @@ function sqliteStore(file: string): Store {
   const insertUser = db.prepare(INSERT_USER);
   const insertToken = db.prepare(INSERT_TOKEN);
   const insertOutbox = db.prepare(INSERT_OUTBOX);
-  const create = db.transaction((accountId: string, emailNormalized: string, rows: NewRows) => {
-    const existing = userByEmail.get('invitation', accountId, emailNormalized);
-    if (existing) return existing;
-    insertUser.run(rows.user);
-    insertToken.run(rows.token);
-    insertOutbox.run(rows.outbox);
-    return undefined;
-  });
+  const insertAudit = db.prepare(INSERT_AUDIT);
+  const create = db.transaction(
+    (accountId: string, userId: string, emailNormalized: string, rows: NewRows) => {
+      if (!mayCreate(standing.get(accountId, userId) as Standing | undefined)) {
+        throw new HttpError(403, 'Forbidden');
+      }
+      const existing = userByEmail.get('invitation', accountId, emailNormalized);
+      if (existing) return existing;
+      insertUser.run(rows.user);
+      insertToken.run(rows.token);
+      insertOutbox.run(rows.outbox);
+      insertAudit.run(rows.audit);
+      return undefined;
+    },
+  );
   return {
     keyOwner: (keyHash) => keyOwner.get(keyHash) as KeyOwner | undefined,
     touchKey: (keyId, now) => touchKey.run(now, keyId),
@@ -134,8 +195,8 @@ function sqliteStore(file: string): Store {
       (after
         ? nextPage.all(...pageParameters(accountId, now), ...after, limit)
         : firstPage.all(...pageParameters(accountId, now), limit)) as UserRow[],
-    create: (accountId, emailNormalized, rows) =>
-      create.immediate(accountId, emailNormalized, rows),
+    create: (accountId, userId, emailNormalized, rows) =>
+      create.immediate(accountId, userId, emailNormalized, rows),
   };
 }
 
@@ -146,7 +207,7 @@ function numbered(sql: string): string {
 
 const INT8_OID = 20;
 
-function postgresStore(url: string): Store {
+async function postgresStore(url: string): Promise<Store> {
   // Roster's pool: ten connections, bigint columns as numbers.
   const pool = new pg.Pool({
     connectionString: url,
@@ -171,6 +232,11 @@ function postgresStore(url: string): Store {
   const insertUser = named('insert_user', INSERT_USER);
   const insertToken = named('insert_token', INSERT_TOKEN);
   const insertOutbox = named('insert_outbox', INSERT_OUTBOX);
+  const holdAccount = named('hold_account', HOLD_ACCOUNT);
+  const standing = named('standing', STANDING);
+  const insertAudit = named('insert_audit', INSERT_AUDIT);
+  // audit_entries' columns and indexes, under a name of the baseline's own.
+  await pool.query(`create table if not exists ${AUDIT_TABLE} (like audit_entries including all)`);
   return {
     keyOwner: async (keyHash) => (await pool.query(keyOwner([keyHash]))).rows[0],
     touchKey: (keyId, now) => pool.query(touchKey([now, keyId])),
@@ -182,10 +248,14 @@ function postgresStore(url: string): Store {
           ? pool.query(nextPage([...pageParameters(accountId, now), ...after, limit]))
           : pool.query(firstPage([...pageParameters(accountId, now), limit])))
       ).rows,
-    async create(accountId, emailNormalized, rows) {
+    async create(accountId, userId, emailNormalized, rows) {
       const client = await pool.connect();
       try {
         await client.query('begin');
+        await client.query(holdAccount([accountId]));
+        const caller = (await client.query(standing([accountId, userId]))).rows[0] as
+          Standing | undefined;
+        if (!mayCreate(caller)) throw new HttpError(403, 'Forbidden');
         const existing = (
           await client.query(userByEmail(['invitation', accountId, emailNormalized]))
         ).rows[0];
@@ -196,6 +266,7 @@ function postgresStore(url: string): Store {
         await client.query(insertUser(rows.user));
         await client.query(insertToken(rows.token));
         await client.query(insertOutbox(rows.outbox));
+        await client.query(insertAudit(rows.audit));
         await client.query('commit');
         return undefined;
       } catch (error) {
@@ -210,37 +281,6 @@ function postgresStore(url: string): Store {
 
 // ---------------------------------------------------------------------------------------
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const randomPool = Buffer.alloc(4096);
-let randomOffset = randomPool.length;
-
-/** A ULID (48 bits of time, 80 random bits, Crockford base32), as Roster's row ids. */
-function newId(now: number): string {
-  let out = '';
-  let time = now;
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[time % 32] + out;
-    time = Math.floor(time / 32);
-  }
-  if (randomOffset + 10 > randomPool.length) {
-    randomFillSync(randomPool);
-    randomOffset = 0;
-  }
-  let bits = 0;
-  let value = 0;
-  for (let i = randomOffset; i < randomOffset + 10; i++) {
-    value = (value << 8) | randomPool[i]!;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += CROCKFORD[(value >> bits) & 31];
-    }
-  }
-  randomOffset += 10;
-  return out;
-}
-
-const ROW_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -346,10 +386,14 @@ function badRequest(message: string): HttpError {
 }
 
 /** Registers the same-work routes on `app`, on the database of `databaseUrl` (Roster's). */
-export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string, secret: string): void {
+export async function sameWorkRoutes(
+  app: FastifyInstance,
+  databaseUrl: string,
+  secret: string,
+): Promise<void> {
   const store = databaseUrl.startsWith('sqlite:')
     ? sqliteStore(databaseUrl.slice('sqlite:'.length))
-    : postgresStore(databaseUrl);
+    : await postgresStore(databaseUrl);
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     void reply.code(error.statusCode ?? 500).send({ title: error.message });
@@ -372,7 +416,7 @@ export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string, secret
       if (!CAN[owner.role]?.read) throw notFound;
       const decoded = Buffer.from(request.params.user_id, 'base64').toString('utf8');
       const id = decoded.startsWith('User:') ? decoded.slice(5) : '';
-      if (!ROW_ID.test(id)) throw notFound;
+      if (!isRowId(id)) throw notFound;
       const row = await store.userById(owner.account_id, id);
       if (!row || row.state === 'inactive') throw notFound;
       return wireUser(row, owner.now);
@@ -466,7 +510,7 @@ export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string, secret
       const expiresAt = now + INVITATION_TTL_MS;
       const accountId = owner.account_id;
       const payload = JSON.stringify({ template: 'invitation', tokenId, userId });
-      const existing = await store.create(accountId, emailNormalized, {
+      const existing = await store.create(accountId, owner.user_id, emailNormalized, {
         user: [
           userId,
           accountId,
@@ -503,6 +547,24 @@ export function sameWorkRoutes(app: FastifyInstance, databaseUrl: string, secret
           1,
           now,
           now + YEAR_MS,
+          null,
+          null,
+        ],
+        audit: [
+          newId(now),
+          accountId,
+          now,
+          owner.user_id,
+          owner.key_id,
+          request.ip,
+          'mutation',
+          'createUser',
+          'POST /v2/users',
+          JSON.stringify(body),
+          'User',
+          userId,
+          null,
+          null,
           null,
           null,
         ],
