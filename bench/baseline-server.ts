@@ -16,7 +16,7 @@
  */
 import Fastify from 'fastify';
 import Database from 'better-sqlite3';
-import { SQLITE_PRAGMAS } from '../src/db/connect.js';
+import { POSTGRES_OPTIONS, SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { sameWorkRoutes, userSchema } from './same-work.js';
@@ -50,7 +50,7 @@ function sqliteInsert(file: string): InsertOne {
 }
 
 async function postgresInsert(url: string): Promise<InsertOne> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, options: POSTGRES_OPTIONS, max: 10 });
   await pool.query(TABLE);
   const text = `insert into baseline_users (${INSERT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
   return async (values) => void (await pool.query(text, values));

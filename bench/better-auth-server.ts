@@ -19,7 +19,7 @@
  */
 import http from 'node:http';
 import Database from 'better-sqlite3';
-import { SQLITE_PRAGMAS } from '../src/db/connect.js';
+import { POSTGRES_OPTIONS, SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
@@ -43,7 +43,7 @@ function database(url: string) {
     for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
     return db;
   }
-  return new pg.Pool({ connectionString: url, max: 10 });
+  return new pg.Pool({ connectionString: url, options: POSTGRES_OPTIONS, max: 10 });
 }
 
 function createAuth(databaseUrl: string, baseURL: string) {

@@ -28,7 +28,7 @@ import { isRowId, newId } from '../src/db/ids.js';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
-import { SQLITE_PRAGMAS } from '../src/db/connect.js';
+import { POSTGRES_OPTIONS, SQLITE_PRAGMAS } from '../src/db/connect.js';
 import pg from 'pg';
 
 interface KeyOwner {
@@ -208,9 +208,10 @@ function numbered(sql: string): string {
 const INT8_OID = 20;
 
 async function postgresStore(url: string): Promise<Store> {
-  // Roster's pool: ten connections, bigint columns as numbers.
+  // Roster's pool: ten connections, its settings, bigint columns as numbers.
   const pool = new pg.Pool({
     connectionString: url,
+    options: POSTGRES_OPTIONS,
     max: 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -1,6 +1,7 @@
 /**
  * PostgreSQL connections keep Roster's statements prepared (src/db/pg-statements.ts): a query
- * is parsed once per connection, from its second run, and a text run once is not kept.
+ * is parsed once per connection, from its second run, and a text run once is not kept. They
+ * run no parallel plans (POSTGRES_OPTIONS in src/db/connect.ts).
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -34,6 +35,12 @@ describe.skipIf(!inject('postgresUrl'))('prepared statements [postgres]', () => 
 
   const byName = (name: string) =>
     db.kysely.selectFrom('settings').select('value').where('key', '=', name).executeTakeFirst();
+
+  it('runs no parallel plans', async () => {
+    const { rows } = await sql<{ workers: string }>`
+      select current_setting('max_parallel_workers_per_gather') as workers`.execute(db.kysely);
+    expect(rows).toEqual([{ workers: '0' }]);
+  });
 
   it('prepares a query from its second run, and runs it prepared with any values', async () => {
     await byName('first');
