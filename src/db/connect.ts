@@ -84,13 +84,19 @@ function sqliteDialect(file: string): KyselyDialect {
 }
 
 /**
- * Every PostgreSQL connection's settings (the benchmark's bare routes use them too): no
- * parallel plans. Roster's queries are short (by index, a page at most), and a parallel plan
- * starts worker processes at every run. PostgreSQL chose one for the generic plan of a prepared
- * statement, whose estimate is for an account of average size: a first page of a 1,000-user
- * account, in a database of a million users, took 7.4 ms in two workers instead of 0.3 ms.
+ * Every PostgreSQL connection's settings (the benchmark's bare routes use them too). Roster's
+ * queries are short (by index, a page at most) and prepared once per connection
+ * (pg-statements.ts), so:
+ * - Each statement runs the plan made once for any values (a generic plan). Left to choose,
+ *   PostgreSQL planned a page of users again at every run, because the plan for the largest
+ *   account looked cheaper: planning took about 1 ms, more than the query (0.3 ms), and gave
+ *   a 1,000-user account a plan four times slower. The email filter, whose plan depends on the
+ *   substring, asks for a plan of its own (users/store.ts listUsers).
+ * - No parallel plans: they start worker processes at every run. A page of a 1,000-user
+ *   account, in a database of a million users, took 7.4 ms in two workers instead of 0.3 ms.
  */
-export const POSTGRES_OPTIONS = '-c max_parallel_workers_per_gather=0';
+export const POSTGRES_OPTIONS =
+  '-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0';
 
 function postgresPool(url: string, poolSize: number): pg.Pool {
   const pool = new pg.Pool({

@@ -2,7 +2,7 @@
 import { linkNotEnded } from '../auth/token-rules.js';
 import { sql, type JoinBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../cursor.js';
-import { dialectOf } from '../db/connect.js';
+import { dialectOf, rememberDialect } from '../db/connect.js';
 import { newId } from '../db/ids.js';
 import type { Trx } from '../db/transaction.js';
 import type {
@@ -240,8 +240,27 @@ function searchMatches(db: Queryable, emailContains: string): ListQuery {
     .whereRef('u.id', '=', 'm.user_id') as never;
 }
 
-/** One page of users, in (created_at, id) order, starting after a keyset position. */
-export async function listUsers(db: Queryable, filter: ListFilter): Promise<UserRow[]> {
+/**
+ * One page of users, in (created_at, id) order, starting after a keyset position.
+ *
+ * On PostgreSQL, statements run with the plan made once per connection for any values
+ * (POSTGRES_OPTIONS in db/connect.ts), except this one with an email filter: whether to find
+ * the matches by the trigram index or to walk the list depends on how common the substring is,
+ * which only a plan made for it can know. It runs in a transaction of its own that asks for
+ * one.
+ */
+export async function listUsers(db: Kysely<Tables>, filter: ListFilter): Promise<UserRow[]> {
+  if (filter.emailContains === undefined || dialectOf(db) !== 'postgres') {
+    return listPage(db, filter);
+  }
+  return db.transaction().execute(async (trx) => {
+    rememberDialect(trx, 'postgres');
+    await sql`set local plan_cache_mode = force_custom_plan`.execute(trx);
+    return listPage(trx, filter);
+  });
+}
+
+async function listPage(db: Queryable, filter: ListFilter): Promise<UserRow[]> {
   const { emailContains, now, after, statuses } = filter;
   const searched = emailContains !== undefined && (await searchIndexServes(db, emailContains));
   let query: ListQuery = (

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
+import { listUsers } from '../../src/users/store.js';
 import { ownDatabase } from '../support/own-database.js';
 
 describe.skipIf(!inject('postgresUrl'))('prepared statements [postgres]', () => {
@@ -36,10 +37,35 @@ describe.skipIf(!inject('postgresUrl'))('prepared statements [postgres]', () => 
   const byName = (name: string) =>
     db.kysely.selectFrom('settings').select('value').where('key', '=', name).executeTakeFirst();
 
-  it('runs no parallel plans', async () => {
-    const { rows } = await sql<{ workers: string }>`
-      select current_setting('max_parallel_workers_per_gather') as workers`.execute(db.kysely);
-    expect(rows).toEqual([{ workers: '0' }]);
+  it('runs the plan made once for any values, and no parallel plans', async () => {
+    const { rows } = await sql<{ plans: string; workers: string }>`
+      select current_setting('plan_cache_mode') as plans,
+             current_setting('max_parallel_workers_per_gather') as workers`.execute(db.kysely);
+    expect(rows).toEqual([{ plans: 'force_generic_plan', workers: '0' }]);
+  });
+
+  it('plans a listing filtered by email for its substring, and any other listing once', async () => {
+    const list = (emailContains?: string) =>
+      listUsers(db.kysely, {
+        accountId: 'none',
+        statuses: ['active', 'invited'],
+        limit: 50,
+        now: Date.now(),
+        ...(emailContains ? { emailContains } : {}),
+      });
+    for (const substring of ['ada', 'grace', 'ada']) await list(substring);
+    for (let i = 0; i < 3; i++) await list();
+    const plans = (
+      await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        select statement, generic_plans::int, custom_plans::int from pg_prepared_statements
+         where statement like '%from "users" as "u"%'`.execute(db.kysely)
+    ).rows;
+    const filtered = plans.filter((p) => p.statement.includes(' like '));
+    const plain = plans.filter((p) => !p.statement.includes(' like '));
+    expect(filtered).toHaveLength(1);
+    expect(filtered[0]).toMatchObject({ generic_plans: 0, custom_plans: 2 });
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).toMatchObject({ generic_plans: 2, custom_plans: 0 });
   });
 
   it('prepares a query from its second run, and runs it prepared with any values', async () => {
