@@ -115,18 +115,16 @@ interface Database {
   /** Better Auth's own database, of the same engine. */
   betterAuthUrl: string;
   /**
-   * After a scenario that writes: the databases write out what it left (see settleAfterWrites).
+   * After a scenario that writes: what it left behind is written out before the next scenario
+   * starts, so that the next one is not measured while the database still works for the last.
+   * SQLite's WAL is copied into the database files (`wal_checkpoint(TRUNCATE)`); PostgreSQL
+   * runs a `CHECKPOINT`, then the run waits for autovacuum workers on its databases to finish.
    */
   settle(): Promise<void>;
   drop(): Promise<void>;
 }
 
-/**
- * What a scenario that writes leaves behind, written out before the next scenario starts, so
- * that the next one is not measured while the database still works for the last: SQLite's WAL
- * copied into the database files (`wal_checkpoint(TRUNCATE)`); on PostgreSQL a `CHECKPOINT`,
- * then a wait (at most 60 s) for autovacuum workers on the benchmark's databases to finish.
- */
+/** The longest a database's settle (see Database) waits for locks or autovacuum. */
 const SETTLE_MAX_MS = 60_000;
 
 async function createDatabase(
@@ -587,11 +585,12 @@ async function benchDatabase(
       const baselineRequests = baseline.requests
         ? baseline.requests(context)
         : scenario.requests({ ...context, runTag: `${context.runTag}-same-work` });
+      const requests = scenario.requests(context);
       const run = baselineRuns.get(baseline.name);
       const result = await measureScenario(
         {
           service: roster,
-          requests: scenario.requests(context),
+          requests,
           headers: scenario.headers?.(context) ?? bearer(key),
         },
         {
@@ -635,7 +634,7 @@ async function benchDatabase(
           `${Math.round(rss.maxBytes / MB)} MB, warm-up ${warmupSeconds.toFixed(1)} s ` +
           `[${codes}]${invalid ? ' INVALID' : ''}`,
       );
-      if (scenario.requests(context).some((request) => (request.method ?? 'GET') !== 'GET')) {
+      if (requests.some((request) => (request.method ?? 'GET') !== 'GET')) {
         const started = performance.now();
         await database.settle();
         log(`${database.name}: settled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
